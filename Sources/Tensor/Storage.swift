@@ -1,0 +1,72 @@
+import Foundation
+
+/// A contiguous fp32 buffer. Buffers come from, and return to, a size-keyed pool: a training step
+/// allocates the same activation sizes every time, so after the first step no memory is mapped or
+/// faulted in again (glibc would `mmap`/`munmap` every buffer above its threshold).
+public final class Storage: @unchecked Sendable {
+    public let pointer: UnsafeMutablePointer<Float>
+    public let count: Int
+
+    /// Uninitialized storage of `count` floats.
+    public init(uninitialized count: Int) {
+        self.count = count
+        self.pointer = BufferPool.shared.acquire(count)
+    }
+
+    /// Zero-filled storage of `count` floats.
+    public convenience init(zeros count: Int) {
+        self.init(uninitialized: count)
+        pointer.initialize(repeating: 0, count: count)
+    }
+
+    public convenience init(_ values: [Float]) {
+        self.init(uninitialized: values.count)
+        values.withUnsafeBufferPointer { src in
+            if let base = src.baseAddress { pointer.update(from: base, count: values.count) }
+        }
+    }
+
+    deinit { BufferPool.shared.release(pointer, count) }
+
+    public var buffer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: pointer, count: count) }
+    public var array: [Float] { Array(buffer) }
+}
+
+/// The pool behind `Storage`. Thread-safe; `trim()` gives every idle buffer back to the system.
+public final class BufferPool: @unchecked Sendable {
+    public static let shared = BufferPool()
+    private var free: [Int: [UnsafeMutablePointer<Float>]] = [:]
+    private let lock = NSLock()
+    /// Floats currently held idle in the pool.
+    public private(set) var idleFloats = 0
+
+    func acquire(_ count: Int) -> UnsafeMutablePointer<Float> {
+        lock.lock()
+        if var list = free[count], let p = list.popLast() {
+            free[count] = list
+            idleFloats -= count
+            lock.unlock()
+            return p
+        }
+        lock.unlock()
+        // 64-byte alignment: AVX-512 loads and OpenBLAS's packing like it.
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
+        return raw.bindMemory(to: Float.self, capacity: max(count, 1))
+    }
+
+    func release(_ p: UnsafeMutablePointer<Float>, _ count: Int) {
+        lock.lock()
+        free[count, default: []].append(p)
+        idleFloats += count
+        lock.unlock()
+    }
+
+    /// Frees every idle buffer.
+    public func trim() {
+        lock.lock()
+        for (_, list) in free { for p in list { UnsafeMutableRawPointer(p).deallocate() } }
+        free.removeAll()
+        idleFloats = 0
+        lock.unlock()
+    }
+}
