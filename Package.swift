@@ -40,10 +40,11 @@ let package = Package(
         .target(name: "Models", dependencies: ["Tensor"], swiftSettings: optimized),
         .target(name: "Training", dependencies: ["Tensor", "Models"], swiftSettings: optimized),
         .target(name: "Text", dependencies: [], swiftSettings: optimized),
+        .target(name: "Corpora", dependencies: ["Text"], swiftSettings: optimized),
         .executableTarget(
             name: "lab",
             dependencies: [
-                "Tensor", "Models", "Training", "Text",
+                "Tensor", "Models", "Training", "Text", "Corpora",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimized
@@ -52,6 +53,7 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TextTests", dependencies: ["Text"]),
+        .testTarget(name: "CorporaTests", dependencies: ["Corpora"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -2,13 +2,15 @@
 #include "kernels.h"
 #include "vmath.h"
 
-KCLONES const char *k_isa(void) {
-#if defined(__AVX512F__)
-    return "avx512";
-#elif defined(__AVX2__)
-    return "avx2";
-#else
+const char *k_isa(void) {
+#if defined(__x86_64__)
+    // The same test the target_clones resolver makes (x86-64-v4 ~ AVX-512 F/BW/DQ/VL, v3 ~ AVX2 + FMA).
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("x86-64-v4")) return "x86-64-v4 (AVX-512)";
+    if (__builtin_cpu_supports("x86-64-v3")) return "x86-64-v3 (AVX2)";
     return "baseline";
+#else
+    return "native";
 #endif
 }
 

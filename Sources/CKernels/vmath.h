@@ -14,7 +14,9 @@
 
 /// exp(x) for fp32, Cephes' expf polynomial after range reduction by ln 2; about 1 ulp on [-87, 88].
 static inline float kexp(float x) {
-    x = fminf(fmaxf(x, -87.3365f), 88.3762f);
+    // Clamp with comparisons, not fminf/fmaxf: those drop a NaN, and a NaN must reach the loss.
+    x = x < -87.3365f ? -87.3365f : x;
+    x = x > 88.3762f ? 88.3762f : x;
     float fx = floorf(x * 1.44269504088896341f + 0.5f);
     float r = x - fx * 0.693359375f;
     r = r - fx * -2.12194440e-4f;

@@ -118,3 +118,58 @@ final class RotaryTable: @unchecked Sendable {
         return (c.pointer, s.pointer)
     }
 }
+
+// MARK: Inference with a KV cache (no autodiff)
+
+/// Rotates, in place, the q and k parts of rows of a packed qkv [R, 3C], row r at position `positions[r]`
+/// (rotary embedding for incremental decoding; same rotation as `rotary`).
+public func rotaryInPlace(_ qkv: Tensor, positions: [Int], heads: Int, rotaryDim: Int, base: Float = 10000) {
+    let C = qkv.lastDim / 3, hd = C / heads, half = rotaryDim / 2
+    shapeCheck(positions.count == qkv.rows, "rotaryInPlace: \(positions.count) positions for \(qkv.rows) rows")
+    let table = RotaryTable.shared.table(positions: (positions.max() ?? 0) + 1, half: half, base: base)
+    let d = qkv.data
+    for (r, pos) in positions.enumerated() {
+        let cs = table.cos + pos * half, sn = table.sin + pos * half
+        for part in 0..<2 { for h in 0..<heads {
+            let o = r * 3 * C + part * C + h * hd
+            for i in 0..<half {
+                let x1 = d[o + i], x2 = d[o + i + half]
+                d[o + i] = x1 * cs[i] - x2 * sn[i]
+                d[o + i + half] = x2 * cs[i] + x1 * sn[i]
+            }
+        } }
+    }
+}
+
+/// Attention of query rows against a KV cache. qkv: [R, 3C] (only q is read); kCache, vCache: [S, maxT, C];
+/// row r belongs to sequence `seqs[r]` at position `positions[r]` and attends to cache positions 0...position.
+/// Returns [R, C].
+public func cachedAttention(_ qkv: Tensor, kCache: Tensor, vCache: Tensor, seqs: [Int], positions: [Int], heads: Int) -> Tensor {
+    let C = qkv.lastDim / 3, hd = C / heads, maxT = kCache.shape[1]
+    let R = qkv.rows
+    let y = Tensor.zeros([R, C])
+    let scale = 1 / Float(hd).squareRoot()
+    Parallel.forEach(R) { r in
+        var scores = [Float](repeating: 0, count: positions[r] + 1)
+        let base = seqs[r] * maxT * C
+        for h in 0..<heads {
+            let q = qkv.data + r * 3 * C + h * hd
+            var m = -Float.infinity
+            for j in 0...positions[r] {
+                let k = kCache.data + base + j * C + h * hd
+                var s: Float = 0
+                for d in 0..<hd { s += q[d] * k[d] }
+                scores[j] = s * scale
+                m = max(m, scores[j])
+            }
+            var z: Float = 0
+            for j in 0...positions[r] { scores[j] = Foundation.exp(scores[j] - m); z += scores[j] }
+            let out = y.data + r * C + h * hd
+            for j in 0...positions[r] {
+                let p = scores[j] / z, v = vCache.data + base + j * C + h * hd
+                for d in 0..<hd { out[d] += p * v[d] }
+            }
+        }
+    }
+    return y
+}

@@ -1,1 +1,18 @@
-print("lab")
+import ArgumentParser
+import Foundation
+import Tensor
+
+// Get OpenBLAS's fastest correct kernels before anything touches BLAS (re-executes once if needed).
+BLAS.selectFastKernels()
+BLAS.verifyKernels()
+
+/// `lab`: the command line of the laboratory.
+struct Lab: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lab",
+        abstract: "Train, evaluate and audit small transformers for data-centric experiments.",
+        subcommands: [DemoCommand.self, InitCommand.self, LossCommand.self, BenchCommand.self]
+    )
+}
+
+Lab.main()

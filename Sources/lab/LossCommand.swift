@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import Models
+import Tensor
+import Text
+
+/// `lab loss CHECKPOINT TOKENS.bin`: mean next-token cross-entropy of a checkpoint on a token file.
+struct LossCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "loss",
+        abstract: "Mean next-token cross-entropy of a checkpoint on a uint16 token file, as JSON.",
+        discussion: """
+        TOKENS.bin holds little-endian uint16 ids (nanoGPT's format). It is cut into consecutive windows of \
+        block_size + 1 tokens (the remainder is dropped); every window predicts its last block_size tokens. \
+        Prints {"loss": L, "tokens": N}, L the mean over all N predicted positions. Compare with PyTorch: \
+        scripts/check_torch.py loss CHECKPOINT TOKENS.bin.
+        """
+    )
+
+    @Argument(help: "A safetensors checkpoint (nanoGPT parameter names, config in __metadata__).")
+    var checkpoint: String
+
+    @Argument(help: "A token file of little-endian uint16 ids.")
+    var tokens: String
+
+    @Option(name: .long, help: "Windows per forward pass.")
+    var batch: Int = 8
+
+    @Option(name: .long, help: "Worker threads (default: all CPUs).")
+    var threads: Int?
+
+    func validate() throws {
+        if batch < 1 { throw ValidationError("--batch must be at least 1") }
+    }
+
+    func run() throws {
+        if let threads { Parallel.threads = max(1, threads) }
+        do {
+            let model = try GPT.load(from: URL(fileURLWithPath: checkpoint))
+            let ids = try TokenFile.read(URL(fileURLWithPath: tokens))
+            let result = try evaluateLoss(model, ids: ids, batch: batch)
+            print("{\"loss\": \(result.loss), \"tokens\": \(result.tokens)}")
+        } catch let e as ModelError {
+            throw CleanExit.message("error: \(e)")
+        } catch let e as TextError {
+            throw CleanExit.message("error: \(e)")
+        }
+    }
+}
