@@ -34,7 +34,7 @@ let package = Package(
             name: "CKernels",
             dependencies: ["CBLAS"],
             path: "Sources/CKernels",
-            cSettings: [.unsafeFlags(["-O3", "-fno-math-errno", "-ffp-contract=fast"])]
+            cSettings: [.unsafeFlags(["-O3", "-fno-math-errno", "-ffp-contract=fast", "-fassociative-math", "-fno-signed-zeros", "-fno-trapping-math"])]
         ),
         .target(name: "Tensor", dependencies: ["CBLAS", "CKernels"], swiftSettings: fastNumerics),
         .target(name: "Models", dependencies: ["Tensor"], swiftSettings: optimized),

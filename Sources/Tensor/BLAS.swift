@@ -20,30 +20,54 @@ public enum BLAS {
     public static var kernelISA: String { String(cString: k_isa()) }
 
     /// Debian's OpenBLAS 0.3.21 picks its AVX2 (Haswell) kernels on AVX-512 CPUs it does not know (AMD
-    /// Zen 4/5), at half the speed of its SkylakeX kernels. The core can only be chosen by
-    /// `OPENBLAS_CORETYPE` before the library loads, so an executable calls this first thing: when the
-    /// CPU and OS support AVX-512 and the user set no core, it sets the variable and re-executes itself.
-    /// `LAB_BLAS_AUTO=0` turns this off. After the re-exec, `verifyKernels()` checks the kernels
+    /// Zen 4/5), at half the speed of its SkylakeX kernels; some environments also pin
+    /// `OPENBLAS_CORETYPE=Haswell`. The core can only be chosen before the library loads, so an executable
+    /// calls this first thing: when the CPU and OS support AVX-512 and the core is unset or one of the
+    /// AVX2 cores, it sets `OPENBLAS_CORETYPE=SkylakeX` and re-executes itself (once). The core it replaced
+    /// is kept in `LAB_BLAS_REPLACED_CORETYPE`. `LAB_BLAS_AUTO=0` keeps the environment as it is;
+    /// `LAB_BLAS_CORETYPE` names a core outright. After the re-exec, `verifyKernels()` checks the kernels
     /// against a naive product and falls back to OpenBLAS's own choice if they disagree.
     public static func selectFastKernels() {
         let env = ProcessInfo.processInfo.environment
-        if env["LAB_BLAS_AUTO"] == "0" || env["OPENBLAS_CORETYPE"] != nil { return }
-        guard cpuHasAVX512() else { return }
-        setenv("OPENBLAS_CORETYPE", "SkylakeX", 1)
+        if env["LAB_BLAS_AUTO"] != nil { return }                      // decided already (or turned off)
+        if let wanted = env["LAB_BLAS_CORETYPE"] {
+            guard env["OPENBLAS_CORETYPE"] != wanted else { return }
+            reexec(core: wanted, replaced: env["OPENBLAS_CORETYPE"])
+            return
+        }
+        let current = env["OPENBLAS_CORETYPE"]?.lowercased()
+        let upgradable: Set<String> = ["haswell", "zen", "sandybridge", "prescott", "nehalem"]
+        guard current == nil || upgradable.contains(current!), cpuHasAVX512() else { return }
+        reexec(core: "SkylakeX", replaced: env["OPENBLAS_CORETYPE"])
+    }
+
+    private static func reexec(core: String, replaced: String?) {
+        setenv("OPENBLAS_CORETYPE", core, 1)
         setenv("LAB_BLAS_AUTO", "forced", 1)
+        setenv("LAB_BLAS_REPLACED_CORETYPE", replaced ?? "unset", 1)
         execv("/proc/self/exe", CommandLine.unsafeArgv)
-        // exec failed: go on with the default kernels.
-        unsetenv("OPENBLAS_CORETYPE")
+        // exec failed: go on with the kernels already loaded.
+        if let replaced { setenv("OPENBLAS_CORETYPE", replaced, 1) } else { unsetenv("OPENBLAS_CORETYPE") }
+    }
+
+    /// How the BLAS core was chosen, for provenance: e.g. "SkylakeX (selected by lab; environment had Haswell)".
+    public static var coreProvenance: String {
+        let env = ProcessInfo.processInfo.environment
+        if env["LAB_BLAS_AUTO"] == "forced" {
+            return "\(coreName) (selected by lab; environment had \(env["LAB_BLAS_REPLACED_CORETYPE"] ?? "unset"))"
+        }
+        return "\(coreName) (\(env["OPENBLAS_CORETYPE"].map { "OPENBLAS_CORETYPE=\($0)" } ?? "OpenBLAS's own choice"))"
     }
 
     /// When `selectFastKernels` forced a core, checks sgemm against a naive product in double; on a
     /// mismatch re-executes with OpenBLAS's own choice. Returns a note for the log, or nil.
     @discardableResult
     public static func verifyKernels() -> String? {
-        guard ProcessInfo.processInfo.environment["LAB_BLAS_AUTO"] == "forced" else { return nil }
+        let env = ProcessInfo.processInfo.environment
+        guard env["LAB_BLAS_AUTO"] == "forced" else { return nil }
         if sgemmSelfCheck() { return nil }
-        unsetenv("OPENBLAS_CORETYPE")
-        setenv("LAB_BLAS_AUTO", "0", 1)
+        if let r = env["LAB_BLAS_REPLACED_CORETYPE"], r != "unset" { setenv("OPENBLAS_CORETYPE", r, 1) } else { unsetenv("OPENBLAS_CORETYPE") }
+        setenv("LAB_BLAS_AUTO", "failed-self-check", 1)
         FileHandle.standardError.write(Data("warning: OpenBLAS \(coreName) kernels failed a self-check; using the default kernels\n".utf8))
         execv("/proc/self/exe", CommandLine.unsafeArgv)
         return "self-check failed and re-exec failed"

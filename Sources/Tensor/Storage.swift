@@ -39,6 +39,8 @@ public final class BufferPool: @unchecked Sendable {
     private let lock = NSLock()
     /// Floats currently held idle in the pool.
     public private(set) var idleFloats = 0
+    /// Buffers allocated from the system (pool misses) so far.
+    public private(set) var systemAllocations = 0
 
     func acquire(_ count: Int) -> UnsafeMutablePointer<Float> {
         lock.lock()
@@ -48,6 +50,7 @@ public final class BufferPool: @unchecked Sendable {
             lock.unlock()
             return p
         }
+        systemAllocations += 1
         lock.unlock()
         // 64-byte alignment: AVX-512 loads and OpenBLAS's packing like it.
         let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)

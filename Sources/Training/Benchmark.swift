@@ -83,11 +83,11 @@ public enum Benchmark {
         progress("\(name): \(model.parameterCount()) params, warming up")
         let firstLoss = try trainStep()
         for _ in 1..<max(warmup, 1) { _ = try trainStep() }
-        progress("\(name): timing \(reps) x \(steps) training steps")
+        progress("\(name): timing \(reps) x \(steps) training steps (\(BufferPool.shared.systemAllocations) buffers allocated)")
         let trainRates = try timed(trainStep)
         let lastLoss = try trainStep()
         for _ in 0..<warmup { _ = try inferStep() }
-        progress("\(name): timing \(reps) x \(steps) forward passes")
+        progress("\(name): timing \(reps) x \(steps) forward passes (\(BufferPool.shared.systemAllocations) buffers allocated)")
         let inferRates = try timed(inferStep)
         let train = median(trainRates), infer = median(inferRates)
         return BenchmarkResult(
@@ -96,7 +96,7 @@ public enum Benchmark {
             gflops: train * model.trainFlopsPerToken(contextLength: T) / 1e9,
             inferGflops: infer * model.inferenceFlopsPerToken(contextLength: T) / 1e9,
             msPerStep: Double(batch * T) / train * 1000, peakRSSBytes: peakRSS(), sgemmGflops: sgemmProbe(),
-            blasCore: BLAS.coreName, kernelISA: BLAS.kernelISA, firstLoss: firstLoss, lastLoss: lastLoss)
+            blasCore: BLAS.coreProvenance, kernelISA: BLAS.kernelISA, firstLoss: firstLoss, lastLoss: lastLoss)
     }
 
     /// GFLOP/s of the engine's gemm on a [4096, 384] x [384, 1536] product (config D's c_fc shape).

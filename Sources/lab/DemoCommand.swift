@@ -43,7 +43,7 @@ struct DemoCommand: ParsableCommand {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let start = Date()
         func say(_ s: String) { print(String(format: "[%6.1fs] ", Date().timeIntervalSince(start)) + s); fflush(stdout) }
-        say("BLAS \(BLAS.coreName), kernels \(BLAS.kernelISA), \(Parallel.threads) threads")
+        say("BLAS \(BLAS.coreProvenance), kernels \(BLAS.kernelISA), \(Parallel.threads) threads")
 
         // 1. A real corpus, split by whole files so held-out loss is on unseen files.
         let corpus: PythonSources
