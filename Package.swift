@@ -41,10 +41,11 @@ let package = Package(
         .target(name: "Training", dependencies: ["Tensor", "Models"], swiftSettings: optimized),
         .target(name: "Text", dependencies: [], swiftSettings: optimized),
         .target(name: "Corpora", dependencies: ["Text"], swiftSettings: optimized),
+        .target(name: "Ledger", dependencies: ["Tensor", "CGit2", "CSQLite"], swiftSettings: optimized),
         .executableTarget(
             name: "lab",
             dependencies: [
-                "Tensor", "Models", "Training", "Text", "Corpora",
+                "Tensor", "Models", "Training", "Text", "Corpora", "Ledger",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimized
@@ -54,6 +55,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TextTests", dependencies: ["Text"]),
         .testTarget(name: "CorporaTests", dependencies: ["Corpora"]),
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -46,14 +46,23 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--lab", default=".build/debug/lab")
     ap.add_argument("--tol", type=float, default=2e-5)
+    ap.add_argument("--checkpoint", help="also score this checkpoint (e.g. a trained one) on --tokens")
+    ap.add_argument("--tokens", help="token file for --checkpoint")
     args = ap.parse_args()
+    failed = False
+    if args.checkpoint:
+        ids = np.fromfile(args.tokens, dtype="<u2")
+        tl, tn = torch_loss(load_checkpoint(args.checkpoint), ids)
+        ll, ln = lab_loss(args.lab, args.checkpoint, args.tokens)
+        ok = abs(tl - ll) <= args.tol and tn == ln
+        print(f"{args.checkpoint} on {args.tokens}: torch {tl:.7f}  lab {ll:.7f}  ({tn} tokens)  diff {abs(tl-ll):.2e}  {'ok' if ok else 'MISMATCH'}")
+        failed |= not ok
     configs = {
         "nanoGPT layout (learned positions, biases)": GPTConfig(block_size=64, vocab_size=300, n_layer=2, n_head=4, n_embd=64),
         "phi-1 options (rotary 8 of 16, parallel block, no bias)": GPTConfig(block_size=64, vocab_size=300, n_layer=2, n_head=4,
                                                                            n_embd=64, bias=False, rotary_dim=8, parallel_block=True),
         "bench D shape (vocab 4096, ctx 256)": GPTConfig(block_size=256, vocab_size=4096, n_layer=2, n_head=6, n_embd=384),
     }
-    failed = False
     rng = np.random.default_rng(0)
     with tempfile.TemporaryDirectory() as d:
         for name, cfg in configs.items():

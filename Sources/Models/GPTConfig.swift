@@ -60,7 +60,10 @@ public struct GPTConfig: Codable, Equatable, Hashable, Sendable {
         if nLayer < 1 { try fail("n_layer is \(nLayer)", "a model needs at least one layer") }
         if nHead < 1 { try fail("n_head is \(nHead)", "use at least one head") }
         if nEmbd < 1 { try fail("n_embd is \(nEmbd)", "use a positive width") }
-        if nEmbd % nHead != 0 { try fail("n_embd \(nEmbd) is not divisible by n_head \(nHead)", "choose n_head dividing n_embd (e.g. \(nEmbd / 64 > 0 ? nEmbd / 64 : 1))") }
+        if nEmbd % nHead != 0 {
+            let near = (1...nHead).reversed().first { nEmbd % $0 == 0 } ?? 1
+            try fail("n_embd \(nEmbd) is not divisible by n_head \(nHead)", "choose n_head dividing n_embd, e.g. \(near)")
+        }
         if vocabSize < 2 { try fail("vocab_size is \(vocabSize)", "a vocabulary needs at least two tokens") }
         if vocabSize > 65_536 { try fail("vocab_size \(vocabSize) exceeds 65,536", "token files hold uint16 ids") }
         if blockSize < 1 { try fail("block_size is \(blockSize)", "use a positive context length") }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Corpora
 import Foundation
+import Ledger
 import Models
 import Tensor
 import Text
@@ -21,7 +22,7 @@ struct DemoCommand: ParsableCommand {
 
     @Option(help: "Megabytes of Python source to read.") var corpusMB: Double = 3
     @Option(help: "Tokenizer vocabulary size.") var vocab: Int = 1024
-    @Option(help: "Training steps.") var steps: Int = 300
+    @Option(help: "Training steps.") var steps: Int = 800
     @Option(help: "Sequences per batch.") var batch: Int = 16
     @Option(help: "Context length.") var context: Int = 128
     @Option(help: "Model width (n_embd).") var width: Int = 128
@@ -31,6 +32,8 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Seed.") var seed: UInt64 = 1
     @Option(help: "Worker threads (default: all CPUs).") var threads: Int?
     @Option(help: "Output directory.") var out: String = ".lab/demo"
+    @OptionGroup var ledger: LedgerOptions
+    @Flag(help: "Refuse to start on a dirty working tree.") var requireClean = false
 
     func validate() throws {
         if corpusMB <= 0 { throw ValidationError("--corpus-mb must be positive") }
@@ -47,7 +50,7 @@ struct DemoCommand: ParsableCommand {
 
         // 1. A real corpus, split by whole files so held-out loss is on unseen files.
         let corpus: PythonSources
-        do { corpus = try PythonSources.load(maxBytes: Int(corpusMB * 1_000_000)) } catch { throw CleanExit.message("error: \(error)") }
+        corpus = try PythonSources.load(maxBytes: Int(corpusMB * 1_000_000))
         let (trainFiles, heldFiles) = corpus.split(heldOutEvery: 10)
         say("corpus: \(corpus.files.count) files from \(corpus.root) (\(trainFiles.count) train, \(heldFiles.count) held out)")
 
@@ -67,33 +70,55 @@ struct DemoCommand: ParsableCommand {
 
         // 3. Model and training.
         let cfg = GPTConfig(blockSize: context, vocabSize: tok.vocabSize, nLayer: layers, nHead: heads, nEmbd: width)
-        let model: GPT
-        do { model = try GPT(config: cfg, seed: seed) } catch { throw CleanExit.message("error: \(error)") }
+        let model = try GPT(config: cfg, seed: seed)
         let trainData = try RandomWindowSampler(tokens: trainIds, batch: batch, context: context, seed: seed)
         let heldData = try RandomWindowSampler(tokens: heldIds, batch: batch, context: context, seed: seed + 1)
         let tc = TrainConfig(steps: steps, schedule: .warmupCosine(lr: lr, warmup: max(steps / 20, 1), total: steps, minLR: lr / 10),
                              evalEvery: max(steps / 4, 1), evalBatches: 4, seed: seed)
         let trainer = try Trainer(model: model, config: tc, data: trainData, evalData: heldData)
         say("model: \(model.parameterCount()) parameters; training \(steps) steps of \(batch) x \(context) tokens")
+
+        // The run goes into the ledger with its resolved config and the exact code state.
+        struct DemoConfig: Codable { var model: GPTConfig; var train: TrainConfig; var corpusMB: Double; var vocab: Int; var batch: Int }
+        let book = try ledger.open()
+        let spec = try Ledger.RunSpec(experiment: "demo", cell: "d\(width)-L\(layers)-v\(vocab)", seed: Int64(seed),
+                                      config: DemoConfig(model: cfg, train: tc, corpusMB: corpusMB, vocab: vocab, batch: batch),
+                                      overrides: commandLineOverrides(after: "demo"))
+        let run = try book.startRun(spec, requireClean: requireClean)
+        say("ledger: run \(run.id.prefix(8)) in \(book.path) at \(run.record.code.shortCommit)")
         let t0 = Date()
-        try trainer.run(checkpointDirectory: dir.appendingPathComponent("checkpoint")) { event in
-            switch event {
-            case .step(let r) where r.step % 25 == 0 || r.step == 1:
-                let el = Date().timeIntervalSince(t0), eta = el / Double(r.step) * Double(steps - r.step)
-                say(String(format: "step %4d/%d  loss %.3f  lr %.2e  |g| %.2f  %.0f tok/s  ETA %.0fs", r.step, steps, r.loss, r.lr, r.gradNorm,
-                           Double(r.tokens) / r.seconds, eta))
-            case .evaluation(let e): say(String(format: "step %4d  held-out loss %.3f (4 batches)", e.step, e.loss))
-            case .checkpoint(let s, let d): say("checkpoint at step \(s): \(d.path)")
-            default: break
+        var summary: [String: Double] = [:]
+        try run.run { run in
+            try trainer.run(checkpointDirectory: dir.appendingPathComponent("checkpoint")) { event in
+                switch event {
+                case .step(let r):
+                    run.log(step: r.step, [.trainLoss: Double(r.loss), .learningRate: Double(r.lr), .gradNorm: Double(r.gradNorm),
+                                           .tokensPerSecond: Double(r.tokens) / r.seconds])
+                    if r.step % 25 == 0 || r.step == 1 {
+                        let el = Date().timeIntervalSince(t0), eta = el / Double(r.step) * Double(steps - r.step)
+                        say(String(format: "step %4d/%d  loss %.3f  lr %.2e  |g| %.2f  %.0f tok/s  ETA %.0fs", r.step, steps, r.loss, r.lr, r.gradNorm,
+                                   Double(r.tokens) / r.seconds, eta))
+                    }
+                case .evaluation(let e):
+                    run.log(.evalLoss, step: e.step, Double(e.loss))
+                    say(String(format: "step %4d  held-out loss %.3f (4 batches)", e.step, e.loss))
+                case .checkpoint(let s, let d): say("checkpoint at step \(s): \(d.path)")
+                }
             }
+            let ckpt = dir.appendingPathComponent("checkpoint/model.safetensors")
+            try run.addArtifact(path: ckpt.path, kind: "checkpoint")
+            try run.addArtifact(path: dir.appendingPathComponent("tokenizer.json").path, kind: "tokenizer")
+            let (loss, n) = try evaluateLoss(try GPT.load(from: ckpt), ids: heldIds)
+            summary = ["heldout_loss": loss, "heldout_tokens": Double(n), "params": Double(model.parameterCount())]
+            return summary
         }
 
-        // 4. Held-out loss over every window of the held-out files (what `lab loss` computes).
+        // 4. Held-out loss over every window of the held-out files (what `lab loss` computes), from the saved checkpoint.
         let ckpt = dir.appendingPathComponent("checkpoint/model.safetensors")
         let reloaded = try GPT.load(from: ckpt)
-        let (loss, n) = try evaluateLoss(reloaded, ids: heldIds)
-        say(String(format: "held-out loss %.4f over %d tokens (uniform would be %.2f); check: lab loss %@ %@/val.bin", loss, n,
-                   log(Double(tok.vocabSize)), ckpt.path, dir.path))
+        say(String(format: "held-out loss %.4f over %.0f tokens (uniform would be %.2f); check: lab loss %@ %@/val.bin",
+                   summary["heldout_loss"] ?? .nan, summary["heldout_tokens"] ?? 0, log(Double(tok.vocabSize)), ckpt.path, dir.path))
+        say("recorded as run \(run.id.prefix(8)): lab show \(run.id.prefix(8))")
 
         // 5. A sample.
         let prompt = tok.encode("def ")

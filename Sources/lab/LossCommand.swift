@@ -35,15 +35,11 @@ struct LossCommand: ParsableCommand {
 
     func run() throws {
         if let threads { Parallel.threads = max(1, threads) }
-        do {
-            let model = try GPT.load(from: URL(fileURLWithPath: checkpoint))
-            let ids = try TokenFile.read(URL(fileURLWithPath: tokens))
-            let result = try evaluateLoss(model, ids: ids, batch: batch)
-            print("{\"loss\": \(result.loss), \"tokens\": \(result.tokens)}")
-        } catch let e as ModelError {
-            throw CleanExit.message("error: \(e)")
-        } catch let e as TextError {
-            throw CleanExit.message("error: \(e)")
-        }
+        // Errors (a malformed checkpoint, an id outside the vocabulary, a truncated file) say what is wrong
+        // and how to fix it; ArgumentParser prints them and exits with status 1.
+        let model = try GPT.load(from: URL(fileURLWithPath: checkpoint))
+        let ids = try TokenFile.read(URL(fileURLWithPath: tokens))
+        let result = try evaluateLoss(model, ids: ids, batch: batch)
+        print("{\"loss\": \(result.loss), \"tokens\": \(result.tokens)}")
     }
 }

@@ -11,7 +11,10 @@ struct Lab: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lab",
         abstract: "Train, evaluate and audit small transformers for data-centric experiments.",
-        subcommands: [DemoCommand.self, InitCommand.self, LossCommand.self, BenchCommand.self]
+        subcommands: [
+            DemoCommand.self, RunsCommand.self, ShowCommand.self, CompareCommand.self, ExportCommand.self, ImportCommand.self,
+            InitCommand.self, LossCommand.self, BenchCommand.self, TokenizerCommand.self,
+        ]
     )
 }
 

@@ -25,12 +25,13 @@ final class KernelTests: XCTestCase {
         // Large enough to be split across threads; odd sizes.
         let m = 131, k = 67, n = 97
         let a = randomTensor([m, k], seed: 1, requiresGrad: false), b = randomTensor([k, n], seed: 2, requiresGrad: false)
+        let saved = Parallel.threads
+        defer { Parallel.threads = saved }
         for threads in [1, 2, 3] {
             Parallel.threads = threads
             let c = matmul(a, b)
             assertClose(c.array, Reference.matmul(a.array, b.array, m: m, k: k, n: n), atol: 1e-4, "gemm threads=\(threads)")
         }
-        Parallel.threads = 2
         XCTAssertTrue(BLAS.sgemmSelfCheck())
     }
 

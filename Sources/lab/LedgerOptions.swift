@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import Ledger
+
+/// Options shared by every command that reads or writes the ledger.
+struct LedgerOptions: ParsableArguments {
+    @Option(name: .long, help: "Ledger file (default: LAB_DB, else .lab/ledger.sqlite at the repository root).")
+    var db: String?
+
+    func open() throws -> Ledger { try Ledger(path: Ledger.defaultPath(explicit: db)) }
+}
+
+/// Formatting shared by the ledger verbs.
+enum Format {
+    static func date(_ t: Double?) -> String {
+        guard let t else { return "-" }
+        let f = DateFormatter()
+        f.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        f.timeZone = TimeZone(identifier: "UTC")
+        return f.string(from: Date(timeIntervalSince1970: t)) + "Z"
+    }
+
+    static func duration(_ s: Double?) -> String {
+        guard let s else { return "-" }
+        if s < 60 { return String(format: "%.1fs", s) }
+        if s < 3600 { return String(format: "%dm%02ds", Int(s) / 60, Int(s) % 60) }
+        return String(format: "%dh%02dm", Int(s) / 3600, (Int(s) % 3600) / 60)
+    }
+
+    static func number(_ v: Double) -> String {
+        if v == v.rounded() && abs(v) < 1e12 { return String(format: "%.0f", v) }
+        return abs(v) >= 1e-3 && abs(v) < 1e6 ? String(format: "%.4f", v) : String(format: "%.4g", v)
+    }
+
+    /// The run's headline metric: the first summary key in this order of preference, else the first key.
+    static func mainMetric(_ s: [String: Double]) -> String {
+        for k in ["heldout_accuracy", "eval_loss", "heldout_loss", "loss", "train_loss"] { if let v = s[k] { return "\(k)=\(number(v))" } }
+        if let (k, v) = s.sorted(by: { $0.key < $1.key }).first { return "\(k)=\(number(v))" }
+        return "-"
+    }
+
+    static func json<T: Encodable>(_ v: T, pretty: Bool = false) throws -> String {
+        let enc = JSONEncoder()
+        enc.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try enc.encode(v), as: UTF8.self)
+    }
+}
+
+/// The options the user typed after the subcommand, as given ("--steps 100" -> ["steps": "100"],
+/// a bare flag -> "true"): what a run records as its overrides of the defaults.
+func commandLineOverrides(after subcommand: String) -> [String: String] {
+    let args = CommandLine.arguments
+    guard let start = args.firstIndex(of: subcommand) else { return [:] }
+    var out: [String: String] = [:]
+    var i = start + 1
+    while i < args.count {
+        let a = args[i]
+        guard a.hasPrefix("--") else { i += 1; continue }
+        let body = String(a.dropFirst(2))
+        if let eq = body.firstIndex(of: "=") {
+            out[String(body[..<eq])] = String(body[body.index(after: eq)...])
+            i += 1
+        } else if i + 1 < args.count && !args[i + 1].hasPrefix("--") {
+            out[body] = args[i + 1]
+            i += 2
+        } else {
+            out[body] = "true"
+            i += 1
+        }
+    }
+    return out
+}
