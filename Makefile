@@ -1,7 +1,7 @@
 # Set-up and entry points. `make demo` runs the main job on its small default; `make test` runs the tests.
 # Every target first installs the Debian packages the build needs, when they are missing.
 
-DEB_PACKAGES := libopenblas-dev libgit2-dev libsqlite3-dev pkg-config
+DEB_PACKAGES := libopenblas-dev libgit2-dev libsqlite3-dev pkg-config git
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 TORCH_PY ?= $(HOME)/torchvenv/bin/python
 
@@ -10,6 +10,7 @@ TORCH_PY ?= $(HOME)/torchvenv/bin/python
 ## deps: install the system libraries (OpenBLAS, libgit2, SQLite) if any is missing
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	command -v python3 >/dev/null 2>&1 || missing="$$missing python3"; \
 	if [ -n "$$missing" ]; then \
 		echo "make: installing$$missing"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \

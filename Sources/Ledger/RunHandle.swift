@@ -22,6 +22,7 @@ public final class RunHandle: @unchecked Sendable {
     /// Points written so far (for progress and tests).
     public private(set) var pointsWritten = 0
     static let batchSize = 4096
+    static let backlogLimit = 1 << 20
 
     init(ledger: Ledger, record: RunRecord, seq: Int64) throws {
         self.ledger = ledger
@@ -47,9 +48,14 @@ public final class RunHandle: @unchecked Sendable {
     public func log(_ key: MetricKey, step: Int, _ value: Double) {
         lock.lock()
         buffer.append(MetricPoint(key: key.rawValue, step: Int64(step), value: value))
-        let full = buffer.count >= RunHandle.batchSize
+        let count = buffer.count
         lock.unlock()
-        if full { queue.async { [weak self] in try? self?.flush() } }
+        if count >= RunHandle.backlogLimit {
+            // Backpressure: a producer far ahead of the disk waits instead of growing the buffer without bound.
+            queue.sync { try? flush() }
+        } else if count == RunHandle.batchSize {
+            queue.async { [weak self] in try? self?.flush() }
+        }
     }
 
     /// Records several metrics at one step.

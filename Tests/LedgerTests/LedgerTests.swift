@@ -144,15 +144,47 @@ final class LedgerTests: XCTestCase {
         }
     }
 
+    /// Ctrl-C (SIGINT) in the middle of a run closes it as failed, with the points logged so far.
+    func testInterruptClosesTheRunAsFailed() throws {
+        let dir = try temporaryDirectory(self)
+        let path = dir + "/int.sqlite"
+        let exe = try labExecutable()
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: exe)
+        p.arguments = ["bench", "--ledger", "--rows", "200000000", "--db", path]
+        p.standardOutput = Pipe()
+        p.standardError = Pipe()
+        try p.run()
+        // Wait until the run exists, then interrupt it.
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            if FileManager.default.fileExists(atPath: path), let l = try? Ledger(path: path), let n = try? l.runs().count, n > 0 { break }
+            usleep(50_000)
+        }
+        usleep(300_000)
+        kill(p.processIdentifier, SIGINT)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 128 + SIGINT)
+        let runs = try Ledger(path: path).runs()
+        XCTAssertEqual(runs.count, 1)
+        XCTAssertEqual(runs.first?.status, .failed)
+        XCTAssertEqual(runs.first?.error, "interrupted by SIGINT")
+    }
+
+    func labExecutable() throws -> String {
+        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("lab").path
+        guard FileManager.default.isExecutableFile(atPath: exe) else {
+            throw LedgerError.invalid("the lab executable is not built next to the tests (\(exe))", hint: "run `swift build` first")
+        }
+        return exe
+    }
+
     /// Four processes log 10,000 rows each into one ledger at once; every row arrives.
     func testConcurrentProcessesLoseNoRow() throws {
         let dir = try temporaryDirectory(self)
         let path = dir + "/shared.sqlite"
         _ = try Ledger(path: path)
-        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("lab").path
-        guard FileManager.default.isExecutableFile(atPath: exe) else {
-            return XCTFail("the lab executable is not built next to the tests (\(exe)); run `swift build` first")
-        }
+        let exe = try labExecutable()
         let procs = (0..<4).map { _ -> Process in
             let p = Process()
             p.executableURL = URL(fileURLWithPath: exe)

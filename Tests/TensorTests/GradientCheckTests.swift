@@ -54,9 +54,11 @@ final class GradientCheckTests: XCTestCase {
     }
 
     func testCausalAttentionAcrossRowBlocks() {
-        // T = 70 spans two 64-row blocks of the fused kernel.
-        let qkv = randomTensor([1, 70, 12], seed: 18)
+        // Both block sizes of the fused kernel, and more than one block each.
+        let qkv = randomTensor([1, 70, 12], seed: 18)          // hd 2: blocks of 128 rows
         gradCheck([qkv], eps: 1e-2, "attention") { causalSelfAttention($0[0], heads: 2) }
+        let wide = randomTensor([1, 140, 3 * 64], seed: 23, scale: 0.3)   // hd 64: blocks of 64 rows, three of them
+        gradCheck([wide], eps: 1e-2, atol: 3e-3, "attention, hd 64") { causalSelfAttention($0[0], heads: 1) }
     }
 
     func testRotary() {

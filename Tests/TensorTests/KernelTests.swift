@@ -42,8 +42,10 @@ final class KernelTests: XCTestCase {
         assertClose(softmax(x).array, Reference.softmax(x.array, rows: 9, cols: 77), atol: 1e-6, "softmax")
         let targets: [Int32] = [0, 76, -1, 5, 3, -1, 9, 10, 11]
         XCTAssertEqual(crossEntropy(x, targets: targets).item, Reference.crossEntropy(x.array, targets: targets, vocab: 77), accuracy: 1e-5)
-        let qkv = randomTensor([2, 150, 3 * 24], seed: 6, requiresGrad: false)   // three row blocks, ragged last
+        let qkv = randomTensor([2, 150, 3 * 24], seed: 6, requiresGrad: false)   // two 128-row blocks, ragged last
         assertClose(causalSelfAttention(qkv, heads: 3).array, Reference.causalAttention(qkv.array, b: 2, t: 150, c: 24, heads: 3), atol: 1e-5, "attention")
+        let wide = randomTensor([1, 150, 3 * 128], seed: 7, requiresGrad: false)  // hd 64: three 64-row blocks
+        assertClose(causalSelfAttention(wide, heads: 2).array, Reference.causalAttention(wide.array, b: 1, t: 150, c: 128, heads: 2), atol: 1e-5, "attention hd 64")
     }
 
     func testAgainstPyTorch() throws {
