@@ -50,9 +50,11 @@ let package = Package(
             ],
             swiftSettings: optimized
         ),
-        .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensor"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Tensor"], resources: [.copy("Fixtures")]),
+        // Assertions shared by the test targets (largest-difference messages).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TextTests", dependencies: ["Text"]),
         .testTarget(name: "CorporaTests", dependencies: ["Corpora"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger"]),

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import TestSupport
 import Tensor
 @testable import Models
 
@@ -10,12 +11,6 @@ func fixtureURL(_ name: String) throws -> URL {
     return url
 }
 
-func assertClose(_ a: [Float], _ b: [Float], atol: Float, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
-    XCTAssertEqual(a.count, b.count, what, file: file, line: line)
-    var worst: Float = 0, at = 0
-    for i in 0..<min(a.count, b.count) { let d = abs(a[i] - b[i]); if d > worst || d.isNaN { worst = d; at = i } }
-    XCTAssertLessThanOrEqual(worst, atol, "\(what): largest difference \(worst) at \(at)", file: file, line: line)
-}
 
 /// A tiny GPT built and run by PyTorch (scripts/make_golden.py, nanoGPT's model): the same parameters
 /// loaded here must give the same logits, loss and parameter gradients.
@@ -27,14 +22,14 @@ final class GPTGoldenTests: XCTestCase {
         let ids = tensors["golden.ids"]!.values.map { Int32($0) }
         let targets = tensors["golden.targets"]!.values.map { Int32($0) }
         let (logits, loss) = try model.forward(ids, batch: tensors["golden.ids"]!.shape[0], targets: targets)
-        assertClose(logits.array, tensors["golden.logits"]!.values, atol: 2e-5, "\(name) logits")
+        assertClose(logits.array, tensors["golden.logits"]!.values, atol: 2e-5, rtol: 0, "\(name) logits")
         XCTAssertEqual(loss!.item, tensors["golden.loss"]!.values[0], accuracy: 2e-6, "\(name) loss")
         loss!.backward()
         for (pname, p) in model.namedParameters {
             // PyTorch reports the tied weight's gradient under both names; ours lives on wte.
             let key = pname == "transformer.wte.weight" ? "grad.transformer.wte.weight" : "grad." + pname
             guard let golden = tensors[key] else { XCTFail("no golden gradient for \(pname)"); continue }
-            assertClose(p.grad!.array, golden.values, atol: 2e-5, "\(name) grad \(pname)")
+            assertClose(p.grad!.array, golden.values, atol: 2e-5, rtol: 0, "\(name) grad \(pname)")
         }
     }
 
