@@ -74,3 +74,34 @@ final class TrainerTests: XCTestCase {
         XCTAssertThrowsError(try makeTrainer(steps: 2).resume(from: dir))
     }
 }
+
+final class BatchSourceTests: XCTestCase {
+    func examples() -> [(inputs: [Int32], targets: [Int32])] {
+        (0..<7).map { i in (inputs: [Int32(i), 1, 2, 3], targets: [-1, -1, Int32(i), 4]) }
+    }
+
+    /// Restoring a saved position continues with exactly the batches the original would have served,
+    /// across an epoch boundary.
+    func testExampleBatcherResumesExactly() throws {
+        let a = try ExampleBatcher(examples: examples(), batch: 3, seed: 5)
+        for _ in 0..<2 { _ = a.next() }                     // 6 of 7 examples: next batch crosses the epoch
+        let saved = a.state
+        let expected = (0..<4).map { _ in a.next().inputs }
+        let b = try ExampleBatcher(examples: examples(), batch: 3, seed: 99)
+        try b.restore(saved)
+        XCTAssertEqual((0..<4).map { _ in b.next().inputs }, expected)
+        // Every example appears once per epoch.
+        let c = try ExampleBatcher(examples: examples(), batch: 7, seed: 1)
+        XCTAssertEqual(Set(c.next().inputs.enumerated().filter { $0.offset % 4 == 0 }.map(\.element)), Set(0..<7))
+        XCTAssertThrowsError(try ExampleBatcher(examples: [], batch: 1, seed: 0))
+        XCTAssertThrowsError(try ExampleBatcher(examples: [([1, 2], [1, 2]), ([1], [1])], batch: 1, seed: 0))
+    }
+
+    func testRandomWindowsAreShiftedTargets() throws {
+        let tokens: [UInt16] = (0..<100).map { UInt16($0) }
+        let s = try RandomWindowSampler(tokens: tokens, batch: 2, context: 8, seed: 3)
+        let b = s.next()
+        for r in 0..<2 { for t in 0..<8 { XCTAssertEqual(b.targets[r * 8 + t], b.inputs[r * 8 + t] + 1) } }
+        XCTAssertThrowsError(try RandomWindowSampler(tokens: [1, 2, 3], batch: 1, context: 8, seed: 0))
+    }
+}
