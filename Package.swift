@@ -41,6 +41,7 @@ let package = Package(
         .target(name: "Training", dependencies: ["Tensor", "Models"], swiftSettings: optimized),
         .target(name: "Text", dependencies: [], swiftSettings: optimized),
         .target(name: "Corpora", dependencies: ["Text"], swiftSettings: optimized),
+        .target(name: "Evaluation", dependencies: [], swiftSettings: optimized),
         .target(name: "Ledger", dependencies: ["Tensor", "CGit2", "CSQLite"], swiftSettings: optimized),
         .executableTarget(
             name: "lab",
@@ -57,6 +58,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TextTests", dependencies: ["Text"]),
         .testTarget(name: "CorporaTests", dependencies: ["Corpora"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger"]),
     ],
     swiftLanguageModes: [.v5]
