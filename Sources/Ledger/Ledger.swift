@@ -85,22 +85,20 @@ public final class Ledger: @unchecked Sendable {
 
     /// `insert` for a caller that holds `lock` inside a transaction.
     func insertLocked(_ r: RunRecord, patch: String?) throws -> Int64 {
-        do {
-            if let patch, let sha = r.code.diffSHA256 {
-                try db.run("INSERT OR IGNORE INTO blobs(sha256, content) VALUES (?, ?)", [.text(sha), .blob(Array(patch.utf8))])
-            }
-            try db.run("""
-                INSERT INTO runs(id, experiment, cell, seed, parent_id, config_json, overrides_json, status, error, started_at,
-                                 ended_at, heartbeat_at, host, pid, commit_sha, dirty, code_json, env_json, summary_json)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, [.text(r.id), .text(r.experiment), .text(r.cell), .int(r.seed), r.parentID.map { .text($0) } ?? .null,
-                       .text(r.config.canonicalText), .text(Ledger.json(r.overrides)), .text(r.status == .crashed ? "running" : r.status.rawValue),
-                       r.error.map { .text($0) } ?? .null, .real(r.startedAt), r.endedAt.map { .real($0) } ?? .null,
-                       r.heartbeatAt.map { .real($0) } ?? .null, .text(r.host), .int(Int64(r.pid)),
-                       r.code.commit.map { .text($0) } ?? .null, .int(r.code.dirty ? 1 : 0), .text(Ledger.json(r.code)),
-                       .text(Ledger.json(r.environment)), .text(Ledger.json(r.summary))])
-            return try db.query("SELECT seq FROM runs WHERE id = ?", [.text(r.id)]).first?.first?.int ?? -1
+        if let patch, let sha = r.code.diffSHA256 {
+            try db.run("INSERT OR IGNORE INTO blobs(sha256, content) VALUES (?, ?)", [.text(sha), .blob(Array(patch.utf8))])
         }
+        try db.run("""
+            INSERT INTO runs(id, experiment, cell, seed, parent_id, config_json, overrides_json, status, error, started_at,
+                             ended_at, heartbeat_at, host, pid, commit_sha, dirty, code_json, env_json, summary_json)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, [.text(r.id), .text(r.experiment), .text(r.cell), .int(r.seed), r.parentID.map { .text($0) } ?? .null,
+                   .text(r.config.canonicalText), .text(Ledger.json(r.overrides)), .text(r.status == .crashed ? "running" : r.status.rawValue),
+                   r.error.map { .text($0) } ?? .null, .real(r.startedAt), r.endedAt.map { .real($0) } ?? .null,
+                   r.heartbeatAt.map { .real($0) } ?? .null, .text(r.host), .int(Int64(r.pid)),
+                   r.code.commit.map { .text($0) } ?? .null, .int(r.code.dirty ? 1 : 0), .text(Ledger.json(r.code)),
+                   .text(Ledger.json(r.environment)), .text(Ledger.json(r.summary))])
+        return try db.query("SELECT seq FROM runs WHERE id = ?", [.text(r.id)]).first?.first?.int ?? -1
     }
 
     static func json<T: Encodable>(_ v: T) -> String {
@@ -237,9 +235,8 @@ public final class Ledger: @unchecked Sendable {
         try db.transaction {
             let st = try db.prepare("INSERT INTO metrics(run_seq, key, step, value) VALUES (?, ?, ?, ?) ON CONFLICT(run_seq, key, step) DO UPDATE SET value = excluded.value")
             for item in pending {
-                var r = item.run
-                if r.status == .crashed { r.status = .running }   // stored as it was written; read-time state
-                let seq = try insertLocked(r, patch: item.patch)
+                // `crashed` is a read-time state; insertLocked stores such a run as it was written (running).
+                let seq = try insertLocked(item.run, patch: item.patch)
                 for m in item.metrics {
                     st.bindMetric(seq, m.key, m.step, m.value)
                     while try st.step() {}
