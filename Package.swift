@@ -43,10 +43,11 @@ let package = Package(
         .target(name: "Corpora", dependencies: ["Text"], swiftSettings: optimized),
         .target(name: "Evaluation", dependencies: [], swiftSettings: optimized),
         .target(name: "Ledger", dependencies: ["Tensor", "CGit2", "CSQLite"], swiftSettings: optimized),
+        .target(name: "Reports", dependencies: ["Ledger", "Evaluation"], swiftSettings: optimized),
         .executableTarget(
             name: "lab",
             dependencies: [
-                "Tensor", "Models", "Training", "Text", "Corpora", "Ledger",
+                "Tensor", "Models", "Training", "Text", "Corpora", "Ledger", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimized
@@ -60,6 +61,7 @@ let package = Package(
         .testTarget(name: "CorporaTests", dependencies: ["Corpora"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Ledger"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -41,12 +41,16 @@ public final class Ledger: @unchecked Sendable {
         public var config: JSONValue
         public var overrides: [String: String]
         public var parentID: String?
+        /// How to run this cell again (for `lab reproduce`).
+        public var rerun: RerunSpec?
 
         /// `config` is any Encodable (the resolved typed config), stored as canonical JSON.
-        public init<C: Encodable>(experiment: String, cell: String, seed: Int64, config: C, overrides: [String: String] = [:], parentID: String? = nil) throws {
+        public init<C: Encodable>(experiment: String, cell: String, seed: Int64, config: C, overrides: [String: String] = [:],
+                                  parentID: String? = nil, rerun: RerunSpec? = nil) throws {
             let data = try JSONEncoder().encode(config)
             self.config = try JSONDecoder().decode(JSONValue.self, from: data)
             self.experiment = experiment; self.cell = cell; self.seed = seed; self.overrides = overrides; self.parentID = parentID
+            self.rerun = rerun
         }
     }
 
@@ -72,7 +76,7 @@ public final class Ledger: @unchecked Sendable {
         let record = RunRecord(id: UUID().uuidString.lowercased(), experiment: spec.experiment, cell: spec.cell, seed: spec.seed,
                                parentID: spec.parentID, config: spec.config, overrides: spec.overrides, status: .running, error: nil,
                                startedAt: now, endedAt: nil, heartbeatAt: now, host: ProcessInfo.processInfo.hostName,
-                               pid: getpid(), code: code, environment: env, summary: [:])
+                               pid: getpid(), code: code, environment: env, summary: [:], rerun: spec.rerun)
         let seq = try insert(record, patch: captured.patch)
         return try RunHandle(ledger: self, record: record, seq: seq)
     }
@@ -90,14 +94,14 @@ public final class Ledger: @unchecked Sendable {
         }
         try db.run("""
             INSERT INTO runs(id, experiment, cell, seed, parent_id, config_json, overrides_json, status, error, started_at,
-                             ended_at, heartbeat_at, host, pid, commit_sha, dirty, code_json, env_json, summary_json)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                             ended_at, heartbeat_at, host, pid, commit_sha, dirty, code_json, env_json, summary_json, rerun_json)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, [.text(r.id), .text(r.experiment), .text(r.cell), .int(r.seed), r.parentID.map { .text($0) } ?? .null,
                    .text(r.config.canonicalText), .text(Ledger.json(r.overrides)), .text(r.status == .crashed ? "running" : r.status.rawValue),
                    r.error.map { .text($0) } ?? .null, .real(r.startedAt), r.endedAt.map { .real($0) } ?? .null,
                    r.heartbeatAt.map { .real($0) } ?? .null, .text(r.host), .int(Int64(r.pid)),
                    r.code.commit.map { .text($0) } ?? .null, .int(r.code.dirty ? 1 : 0), .text(Ledger.json(r.code)),
-                   .text(Ledger.json(r.environment)), .text(Ledger.json(r.summary))])
+                   .text(Ledger.json(r.environment)), .text(Ledger.json(r.summary)), r.rerun.map { .text(Ledger.json($0)) } ?? .null])
         return try db.query("SELECT seq FROM runs WHERE id = ?", [.text(r.id)]).first?.first?.int ?? -1
     }
 
@@ -119,12 +123,14 @@ public final class Ledger: @unchecked Sendable {
         public var experiment: String?
         public var status: RunStatus?
         public var commitPrefix: String?
-        public init(experiment: String? = nil, status: RunStatus? = nil, commitPrefix: String? = nil) {
-            self.experiment = experiment; self.status = status; self.commitPrefix = commitPrefix
+        /// Only runs whose parent is this run id.
+        public var parentID: String?
+        public init(experiment: String? = nil, status: RunStatus? = nil, commitPrefix: String? = nil, parentID: String? = nil) {
+            self.experiment = experiment; self.status = status; self.commitPrefix = commitPrefix; self.parentID = parentID
         }
     }
 
-    static let runColumns = "seq, id, experiment, cell, seed, parent_id, config_json, overrides_json, status, error, started_at, ended_at, heartbeat_at, host, pid, code_json, env_json, summary_json"
+    static let runColumns = "seq, id, experiment, cell, seed, parent_id, config_json, overrides_json, status, error, started_at, ended_at, heartbeat_at, host, pid, code_json, env_json, summary_json, rerun_json"
 
     func decodeRun(_ row: [SQLValue]) throws -> (seq: Int64, run: RunRecord) {
         var r = RunRecord(id: row[1].string ?? "", experiment: row[2].string ?? "", cell: row[3].string ?? "", seed: row[4].int ?? 0,
@@ -135,7 +141,8 @@ public final class Ledger: @unchecked Sendable {
                           host: row[13].string ?? "", pid: Int32(row[14].int ?? 0),
                           code: try Ledger.decode(CodeState.self, row[15].string),
                           environment: try Ledger.decode(RunEnvironment.self, row[16].string),
-                          summary: try Ledger.decode([String: Double].self, row[17].string))
+                          summary: try Ledger.decode([String: Double].self, row[17].string),
+                          rerun: try row[18].string.map { try Ledger.decode(RerunSpec.self, $0) })
         if r.status == .running && Ledger.isGone(r) { r.status = .crashed }
         return (row[0].int ?? -1, r)
     }
@@ -153,6 +160,7 @@ public final class Ledger: @unchecked Sendable {
         var args: [SQLValue] = []
         if let e = filter.experiment { sql += " AND experiment = ?"; args.append(.text(e)) }
         if let c = filter.commitPrefix { sql += " AND commit_sha LIKE ?"; args.append(.text(c.lowercased() + "%")) }
+        if let p = filter.parentID { sql += " AND parent_id = ?"; args.append(.text(p)) }
         sql += " ORDER BY started_at, seq"
         lock.lock(); defer { lock.unlock() }
         var out = try db.query(sql, args).map { try decodeRun($0).run }

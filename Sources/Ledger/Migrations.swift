@@ -53,6 +53,8 @@ enum Migrations {
             content BLOB NOT NULL
         );
         """),
+        // How to run a cell again (`lab reproduce`): command line and metric tolerances, as JSON.
+        ("002_runs_rerun", "ALTER TABLE runs ADD COLUMN rerun_json TEXT;"),
     ]
 
     /// Opens-time checks and migration. Throws, without writing, for a file that is not SQLite, not a

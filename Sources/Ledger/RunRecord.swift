@@ -29,15 +29,41 @@ public struct RunRecord: Codable, Equatable, Sendable {
     public var environment: RunEnvironment
     /// Final summaries (e.g. "eval_loss", "heldout_accuracy").
     public var summary: [String: Double]
+    /// How to run this cell again, if the experiment said (absent in records from before migration 002).
+    public var rerun: RerunSpec?
 
     enum CodingKeys: String, CodingKey {
         case id, experiment, cell, seed, parentID = "parent_id", config, overrides, status, error
         case startedAt = "started_at", endedAt = "ended_at", heartbeatAt = "heartbeat_at", host, pid, code
-        case environment, summary
+        case environment, summary, rerun
     }
 
     /// Wall time from start to end (or to now for a running run), seconds.
     public var duration: Double? { (endedAt ?? heartbeatAt).map { $0 - startedAt } }
+}
+
+/// How to run one cell again from a checkout of the run's commit: what `lab reproduce` executes, and how
+/// closely each final metric must match.
+public struct RerunSpec: Codable, Equatable, Sendable {
+    /// The command line, run from the repository root (e.g. `["swift", "run", "exp-task-scaling", "--only", ...]`).
+    /// `lab reproduce` adds `LAB_DB` and `LAB_PARENT_RUN` to its environment; the experiment records its
+    /// run with that parent.
+    public var command: [String]
+    /// Absolute tolerance per final metric; a metric not listed must be bit-identical.
+    public var tolerances: [String: Double]
+    /// Final metrics that are not expected to reproduce (wall time, throughput); reported, not compared.
+    public var ignored: [String]
+
+    public init(command: [String], tolerances: [String: Double] = [:], ignored: [String] = []) {
+        self.command = command; self.tolerances = tolerances; self.ignored = ignored
+    }
+}
+
+extension RerunSpec {
+    /// The run a reproduction names as its parent: `LAB_PARENT_RUN`, set by `lab reproduce`.
+    public static var reproductionParent: String? {
+        ProcessInfo.processInfo.environment["LAB_PARENT_RUN"].flatMap { $0.isEmpty ? nil : $0 }
+    }
 }
 
 /// One point of a metric series. A repeated (run, key, step) keeps the last value written.

@@ -83,7 +83,8 @@ struct DemoCommand: ParsableCommand {
         let book = try ledger.open()
         let spec = try Ledger.RunSpec(experiment: "demo", cell: "d\(width)-L\(layers)-v\(vocab)", seed: Int64(seed),
                                       config: DemoConfig(model: cfg, train: tc, corpusMB: corpusMB, vocab: vocab, batch: batch),
-                                      overrides: commandLineOverrides(after: "demo"))
+                                      overrides: commandLineOverrides(after: "demo"), parentID: RerunSpec.reproductionParent,
+                                      rerun: RerunSpec(command: rerunCommand(subcommand: "demo")))
         let run = try book.startRun(spec, requireClean: requireClean)
         say("ledger: run \(run.id.prefix(8)) in \(book.path) at \(run.record.code.shortCommit)")
         let t0 = Date()

@@ -70,3 +70,13 @@ func commandLineOverrides(after subcommand: String) -> [String: String] {
     }
     return out
 }
+
+/// The command line that re-runs this `lab` invocation from the repository root (recorded for
+/// `lab reproduce`): `LAB_RERUN` when a wrapper script set it (words separated by spaces), else
+/// `swift run lab SUBCOMMAND ARGS...`.
+func rerunCommand(subcommand: String) -> [String] {
+    if let env = ProcessInfo.processInfo.environment["LAB_RERUN"], !env.isEmpty { return env.split(separator: " ").map(String.init) }
+    let args = CommandLine.arguments
+    let rest = args.firstIndex(of: subcommand).map { Array(args[($0 + 1)...]) } ?? []
+    return ["swift", "run", "lab", subcommand] + rest
+}

@@ -13,7 +13,8 @@ struct Lab: ParsableCommand {
         abstract: "Train, evaluate and audit small transformers for data-centric experiments.",
         subcommands: [
             DemoCommand.self, RunsCommand.self, ShowCommand.self, CompareCommand.self, ExportCommand.self, ImportCommand.self,
-            InitCommand.self, LossCommand.self, BenchCommand.self, TokenizerCommand.self,
+            InitCommand.self, LossCommand.self, BenchCommand.self, TokenizerCommand.self, TablesCommand.self, AuditCommand.self,
+            ReproduceCommand.self,
         ]
     )
 }
