@@ -15,6 +15,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "lab", targets: ["lab"]),
+        .executable(name: "exp-task-scaling", targets: ["exp-task-scaling"]),
         .library(name: "Tensor", targets: ["Tensor"]),
         .library(name: "Models", targets: ["Models"]),
         .library(name: "Training", targets: ["Training"]),
@@ -40,10 +41,24 @@ let package = Package(
         .target(name: "Models", dependencies: ["Tensor"], swiftSettings: optimized),
         .target(name: "Training", dependencies: ["Tensor", "Models"], swiftSettings: optimized),
         .target(name: "Text", dependencies: [], swiftSettings: optimized),
-        .target(name: "Corpora", dependencies: ["Text"], swiftSettings: optimized),
+        .target(name: "Corpora", dependencies: ["Text", "Tensor"], swiftSettings: optimized),
         .target(name: "Evaluation", dependencies: [], swiftSettings: optimized),
         .target(name: "Ledger", dependencies: ["Tensor", "CGit2", "CSQLite"], swiftSettings: optimized),
         .target(name: "Reports", dependencies: ["Ledger", "Evaluation"], swiftSettings: optimized),
+        .target(
+            name: "Lab",
+            dependencies: ["Tensor", "Ledger", "Reports", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: optimized
+        ),
+        // Experiments: literate notebooks, one executable each (`swift run exp-<name>`).
+        .executableTarget(
+            name: "exp-task-scaling",
+            dependencies: ["Tensor", "Models", "Training", "Corpora", "Evaluation", "Ledger", "Lab",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "experiments/task-scaling",
+            exclude: ["report.json"],
+            swiftSettings: optimized
+        ),
         .executableTarget(
             name: "lab",
             dependencies: [

@@ -40,6 +40,11 @@ public struct CodeState: Codable, Equatable, Sendable {
 public struct CapturedCode: Sendable {
     public var state: CodeState
     public var patch: String?
+
+    /// The code state of the repository containing `directory` now (what a run started there would record).
+    public static func current(at directory: String = FileManager.default.currentDirectoryPath) throws -> CapturedCode {
+        try Git.capture(at: directory)
+    }
 }
 
 enum Git {

@@ -102,6 +102,8 @@ public final class RunHandle: @unchecked Sendable {
     // MARK: Closing
 
     /// Flushes everything and marks the run finished with its final summaries.
+    /// Non-finite values (NaN, infinities) are left out of the stored summary: JSON cannot hold them, and a
+    /// missing metric is reported as missing.
     public func finish(summary: [String: Double] = [:]) throws {
         try close(status: .finished, error: nil, summary: summary)
     }
@@ -120,7 +122,7 @@ public final class RunHandle: @unchecked Sendable {
             let now = Date().timeIntervalSince1970
             try writer.run("UPDATE runs SET status = ?, error = ?, ended_at = ?, heartbeat_at = ?, summary_json = ? WHERE seq = ?",
                            [.text(status.rawValue), error.map { .text($0) } ?? .null, .real(now), .real(now),
-                            .text(Ledger.json(summary)), .int(seq)])
+                            .text(Ledger.json(summary.filter { $0.value.isFinite })), .int(seq)])
         }
         OpenRuns.shared.remove(self)
     }

@@ -52,6 +52,9 @@ public enum ReportRenderer {
         return files
     }
 
+    /// The results table and the verdicts (what an experiment prints when its grid ends).
+    public static func summary(_ data: ReportData) -> String { resultsTable(data) + "\n" + verdictSection(data) }
+
     // MARK: Sections
 
     /// The text between `<!-- report:NAME -->` and `<!-- /report:NAME -->` in the paper note.

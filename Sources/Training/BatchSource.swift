@@ -23,7 +23,11 @@ public struct BatchSourceState: Codable, Equatable, Sendable {
     public var rng: RNG
     public var cursor: Int
     public var epoch: Int
-    public init(rng: RNG, cursor: Int = 0, epoch: Int = 0) { self.rng = rng; self.cursor = cursor; self.epoch = epoch }
+    /// The states of a composite source's parts (see `MixedBatchSource`).
+    public var parts: [BatchSourceState]?
+    public init(rng: RNG, cursor: Int = 0, epoch: Int = 0, parts: [BatchSourceState]? = nil) {
+        self.rng = rng; self.cursor = cursor; self.epoch = epoch; self.parts = parts
+    }
 }
 
 /// Random windows of context + 1 tokens from a token stream (nanoGPT's `get_batch`): each row starts at a
@@ -105,5 +109,32 @@ public final class ExampleBatcher: BatchSource {
         }
         cursor = state.cursor
         epoch = state.epoch
+    }
+}
+
+/// Batches whose rows come from two sources in a fixed proportion: the first `primary.batch`-sized part
+/// from `primary`, the rest from `secondary` (e.g. instruction examples plus a share of replayed
+/// pretraining text). Both sources must produce rows of the same length.
+public final class MixedBatchSource: BatchSource {
+    public let primary: BatchSource, secondary: BatchSource
+
+    public init(primary: BatchSource, secondary: BatchSource) { self.primary = primary; self.secondary = secondary }
+
+    public func next() -> Batch {
+        let a = primary.next(), b = secondary.next()
+        precondition(a.inputs.count / max(a.batch, 1) == b.inputs.count / max(b.batch, 1), "mixed sources differ in row length")
+        return Batch(inputs: a.inputs + b.inputs, targets: a.targets + b.targets, batch: a.batch + b.batch)
+    }
+
+    public var state: BatchSourceState {
+        let a = primary.state
+        return BatchSourceState(rng: a.rng, cursor: a.cursor, epoch: a.epoch, parts: [a, secondary.state])
+    }
+
+    public func restore(_ state: BatchSourceState) throws {
+        guard let parts = state.parts, parts.count == 2 else {
+            throw TrainingError.checkpoint("the saved data position is not a mixed source's", hint: "the checkpoint was made with other data")
+        }
+        try primary.restore(parts[0]); try secondary.restore(parts[1])
     }
 }
