@@ -5,7 +5,7 @@ DEB_PACKAGES := libopenblas-dev libgit2-dev libsqlite3-dev pkg-config git
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 TORCH_PY ?= $(HOME)/torchvenv/bin/python
 
-.PHONY: deps build test demo bench bench-torch golden check-torch clean
+.PHONY: deps build test run task-scaling-full demo bench bench-torch golden check-torch clean
 
 ## deps: install the system libraries (OpenBLAS, libgit2, SQLite) if any is missing
 deps:
@@ -20,9 +20,20 @@ deps:
 build: deps
 	swift build
 
-## test: the whole test suite (a few minutes at most)
+## test: the whole test suite (a few minutes at most), then check that every committed report regenerates byte for byte
 test: deps
+	swift build
 	swift test
+	swift run lab tables --check
+
+## run: the flagship experiment on its small default (quick grid, about a minute after the build)
+run: deps
+	swift run exp-task-scaling
+
+## task-scaling-full: the grid the committed report comes from (about 40 minutes on 2 cores; resumable), then the report
+task-scaling-full: deps
+	swift run exp-task-scaling --full
+	swift run lab tables task-scaling
 
 ## demo: the main job on its small default: BPE on real Python sources, train a small GPT, evaluate, sample
 demo: deps

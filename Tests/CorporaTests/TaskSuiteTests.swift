@@ -1,0 +1,58 @@
+import Tensor
+import XCTest
+@testable import Corpora
+
+final class TaskSuiteTests: XCTestCase {
+    let suite = TaskSuite()
+
+    func testSizeClustersAndTemplates() {
+        XCTAssertGreaterThanOrEqual(suite.tasks.count, 300)
+        XCTAssertGreaterThanOrEqual(suite.clusters.count, 12)
+        XCTAssertEqual(Set(suite.tasks.map(\.id)).count, suite.tasks.count, "task ids are distinct")
+        for f in TaskSuite.families {
+            XCTAssertEqual(f.templates.count, 6, f.name)
+            XCTAssertEqual(Set(f.templates).count, 6, "\(f.name): templates are distinct")
+            XCTAssertTrue(f.templates.allSatisfy { $0.contains("{w}") }, f.name)
+            // Instruction markers never occur in the pretraining phrasing.
+            XCTAssertFalse(f.phrasing.contains("###") || f.phrasing.contains(">>"), f.name)
+        }
+    }
+
+    func testAnswersOfSomeOperations() {
+        func task(_ id: String) -> TaskSuite.Task { suite.tasks.first { $0.id == id }! }
+        XCTAssertEqual(task("shift(3)").answer(for: "xyz"), "abc")
+        XCTAssertEqual(task("prepend(k)").answer(for: "lamp"), "klamp")
+        XCTAssertEqual(task("replace(a by x)").answer(for: "banana"), "bxnxnx")
+        XCTAssertEqual(task("count(a)").answer(for: "banana"), "3")
+        XCTAssertEqual(task("sub(4)").answer(for: "10"), "6")
+        XCTAssertEqual(task("nth(2nd)").answer(for: "lamps"), "a")
+        XCTAssertEqual(task("lookup(b)").answer(for: "a=1 b=7 c=2"), "7")
+        XCTAssertEqual(task("countBy(3)").answer(for: "4"), "4 7 10")
+        XCTAssertEqual(task("wrap(( ))").answer(for: "lamp"), "(lamp)")
+        XCTAssertEqual(task("reverseAppend(k)").answer(for: "lamp"), "pmalk")
+        XCTAssertNil(task("add(3)").answer(for: "lamp"), "a word is not an input of add")
+    }
+
+    func testTrainAndEvaluationInputsAreDisjointAndDeterministic() {
+        XCTAssertTrue(Set(suite.trainWords).isDisjoint(with: suite.evalWords))
+        XCTAssertEqual(TaskSuite().trainWords, suite.trainWords)
+        var a = RNG(seed: 5), b = RNG(seed: 5)
+        for t in suite.tasks {
+            var trainInputs = Set<String>(), evalInputs = Set<String>()
+            for _ in 0..<30 {
+                trainInputs.insert(suite.input(for: t, eval: false, rng: &a))
+                evalInputs.insert(suite.input(for: t, eval: true, rng: &a))
+                XCTAssertNotNil(t.answer(for: suite.input(for: t, eval: true, rng: &b)), t.id)
+            }
+            XCTAssertTrue(trainInputs.isDisjoint(with: evalInputs), "\(t.id): an evaluation input is also a training input")
+        }
+    }
+
+    func testInstanceFormats() {
+        let t = suite.tasks.first { $0.id == "append(s)" }!
+        let inst = suite.instance(t, input: "lamp", template: TaskSuite.evalTemplate)
+        XCTAssertEqual(inst.prompt, "### What do you get by adding s after lamp?\n>> ")
+        XCTAssertEqual(inst.answer, "lamps")
+        XCTAssertEqual(suite.phrasing(t, input: "lamp").prompt, "lamp and then s gives: ")
+    }
+}
