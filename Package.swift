@@ -42,12 +42,13 @@ let package = Package(
         .target(name: "Training", dependencies: ["Tensor", "Models"], swiftSettings: optimized),
         .target(name: "Text", dependencies: [], swiftSettings: optimized),
         .target(name: "Corpora", dependencies: ["Text", "Tensor"], swiftSettings: optimized),
-        .target(name: "Evaluation", dependencies: [], swiftSettings: optimized),
+        .target(name: "Evaluation", dependencies: ["Tensor", "Models", "Text"], swiftSettings: optimized),
         .target(name: "Ledger", dependencies: ["Tensor", "CGit2", "CSQLite"], swiftSettings: optimized),
         .target(name: "Reports", dependencies: ["Ledger", "Evaluation"], swiftSettings: optimized),
         .target(
             name: "Lab",
-            dependencies: ["Tensor", "Ledger", "Reports", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Tensor", "Models", "Training", "Text", "Evaluation", "Ledger", "Reports",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: optimized
         ),
         // Experiments: literate notebooks, one executable each (`swift run exp-<name>`).

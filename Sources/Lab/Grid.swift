@@ -11,18 +11,30 @@ public struct GridCell: Sendable {
     public var config: JSONValue
     /// Estimated seconds on this machine (for the ETA and `--dry-run`).
     public var estimate: Double
-    /// Cells (name, seed) that must finish first; the first is recorded as the run's parent.
-    public var dependencies: [CellKey]
+    /// The cells that must finish first, by the role they play for this one (e.g. "base").
+    public var parents: [ParentRole: CellKey]
 
-    public init<C: Encodable>(name: String, seed: Int, config: C, estimate: Double, dependencies: [CellKey] = []) throws {
-        let data = try JSONEncoder().encode(config)
-        self.config = try JSONDecoder().decode(JSONValue.self, from: data)
-        self.name = name; self.seed = seed; self.estimate = estimate; self.dependencies = dependencies
+    public init(name: String, seed: Int, config: JSONValue, estimate: Double, parents: [ParentRole: CellKey] = [:]) {
+        self.name = name; self.seed = seed; self.config = config; self.estimate = estimate; self.parents = parents
     }
 
     public var key: CellKey { CellKey(name: name, seed: seed) }
+
+    /// The parent recorded as the run's `parent_id`: the `base` when there is one, else the first role by name.
+    public var primaryParent: CellKey? { parents[.base] ?? parents.sorted { $0.key.rawValue < $1.key.rawValue }.first?.value }
 }
 
+/// The role a parent cell plays for a child (e.g. `.base`: the checkpoint it starts from).
+public struct ParentRole: RawRepresentable, Hashable, Sendable, Codable, ExpressibleByStringLiteral, CustomStringConvertible {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(stringLiteral value: String) { rawValue = value }
+    public var description: String { rawValue }
+    /// The model a cell starts from.
+    public static let base: ParentRole = "base"
+}
+
+/// A cell at one seed.
 public struct CellKey: Hashable, Sendable, CustomStringConvertible {
     public var name: String
     public var seed: Int
@@ -30,34 +42,45 @@ public struct CellKey: Hashable, Sendable, CustomStringConvertible {
     public var description: String { "\(name) seed \(seed)" }
 }
 
-/// A planned grid: cells in execution order (dependencies first).
+/// A planned grid: cells in execution order (parents first).
 public struct Grid: Sendable {
     public var cells: [GridCell]
 
     public init(_ cells: [GridCell]) throws {
         var seen = Set<CellKey>()
         for c in cells {
-            for d in c.dependencies where !seen.contains(d) {
-                throw LabError.grid("cell \(c.key) depends on \(d), which is not planned before it")
+            for (role, d) in c.parents.sorted(by: { $0.key.rawValue < $1.key.rawValue }) where !seen.contains(d) {
+                throw LabError.grid("cell \(c.key) needs its \(role) \(d), which is not planned before it")
             }
             guard seen.insert(c.key).inserted else { throw LabError.grid("cell \(c.key) is planned twice") }
         }
         self.cells = cells
     }
 
-    /// The cells whose name contains `only` (and seed equals `seed`), with everything they depend on.
-    public func restricted(only: String?, seed: Int?) -> Grid {
+    /// Whether `--only` and `--seed` select `cell`: `only` is the cell's exact name or a part of it. The
+    /// one matching rule of the kit (planning, execution and forcing all use it).
+    public static func selects(_ cell: GridCell, only: String?, seed: Int?) -> Bool {
+        (only.map { cell.name == $0 || cell.name.contains($0) } ?? true) && (seed.map { cell.seed == $0 } ?? true)
+    }
+
+    /// The cells `--only`/`--seed` select, with everything they depend on; an error when none matches.
+    public func restricted(only: String?, seed: Int?) throws -> Grid {
         guard only != nil || seed != nil else { return self }
         let byKey = Dictionary(uniqueKeysWithValues: cells.map { ($0.key, $0) })
         var keep = Set<CellKey>()
-        func add(_ k: CellKey) { if keep.insert(k).inserted { byKey[k]?.dependencies.forEach(add) } }
-        for c in cells where (only.map { c.name.contains($0) } ?? true) && (seed.map { c.seed == $0 } ?? true) { add(c.key) }
-        return (try? Grid(cells.filter { keep.contains($0.key) })) ?? self
+        func add(_ k: CellKey) { if keep.insert(k).inserted { byKey[k]?.parents.values.forEach(add) } }
+        for c in cells where Grid.selects(c, only: only, seed: seed) { add(c.key) }
+        if keep.isEmpty {
+            let names = Array(Set(cells.map(\.name))).sorted()
+            throw LabError.grid("no cell matches --only \(only ?? "(any)") --seed \(seed.map(String.init) ?? "(any)"); cells: \(names.prefix(12).joined(separator: "; "))\(names.count > 12 ? "; ..." : "")")
+        }
+        return try Grid(cells.filter { keep.contains($0.key) })
     }
 
     public var totalEstimate: Double { cells.reduce(0) { $0 + $1.estimate } }
 }
 
+/// Errors of the Lab layer: what went wrong and what to do.
 public enum LabError: Error, CustomStringConvertible {
     case grid(String)
     case cell(String, hint: String)

@@ -1,6 +1,11 @@
 import ArgumentParser
 import Foundation
 
+/// The two grids every experiment declares: a quick default (minutes) and the full grid its report comes from.
+public enum GridName: String, Codable, CaseIterable, Sendable {
+    case quick, full
+}
+
 /// The flags every experiment executable shares (`@OptionGroup var lab: LabOptions`).
 public struct LabOptions: ParsableArguments {
     @Flag(name: .long, help: "Run the full grid (the one the committed report comes from). Default: the quick grid, a few minutes.")
@@ -11,7 +16,7 @@ public struct LabOptions: ParsableArguments {
     public var seeds: Int?
     @Option(name: .long, help: "Run only this seed (with --only, one cell: what `lab reproduce` runs).")
     public var seed: Int?
-    @Option(name: .long, help: "Run only cells whose name contains this text (their dependencies run or resume too).")
+    @Option(name: .long, help: "Run only the cell with this name, or the cells whose name contains this text (their dependencies run or resume too).")
     public var only: String?
     @Option(name: .long, help: "Ledger file (default: LAB_DB, else .lab/ledger.sqlite at the repository root).")
     public var db: String?
@@ -24,8 +29,8 @@ public struct LabOptions: ParsableArguments {
 
     public init() {}
 
-    /// "full" or "quick".
-    public var grid: String { full ? "full" : "quick" }
+    /// The grid to run: `.full` with --full, else `.quick`.
+    public var grid: GridName { full ? .full : .quick }
 
     public func validate() throws {
         if full && quick { throw ValidationError("--full and --quick exclude each other") }

@@ -17,40 +17,13 @@ public final class Runner {
     /// Final metrics that differ between identical runs (timings); `lab reproduce` reports but does not compare them.
     public var nondeterministicMetrics: [String] = ["seconds", "tokens_per_s"]
 
-    /// What a cell's body gets: its run, the runs it depends on, a directory for its artifacts, progress.
-    public final class Context {
-        public let run: RunHandle
-        public let cell: GridCell
-        /// The finished runs this cell depends on, by cell.
-        public let dependencies: [CellKey: RunRecord]
-        /// `<ledger directory>/artifacts/<experiment>/<run id>`, created.
-        public let directory: URL
-        let report: (Int, Int, String) -> Void
-        let ledger: Ledger
-        init(run: RunHandle, ledger: Ledger, cell: GridCell, dependencies: [CellKey: RunRecord], directory: URL, report: @escaping (Int, Int, String) -> Void) {
-            self.run = run; self.ledger = ledger; self.cell = cell; self.dependencies = dependencies; self.directory = directory; self.report = report
-        }
-        /// Reports progress inside the cell (printed at most every few seconds, with the cell's and the grid's ETA).
-        public func progress(step: Int, of total: Int, _ message: String) { report(step, total, message) }
-        /// The path of the dependency's artifact of `kind` (e.g. "checkpoint").
-        public func artifact(of key: CellKey, kind: String) throws -> String {
-            guard let r = dependencies[key] else { throw LabError.cell("no finished run for \(key)", hint: "run the grid without --only") }
-            guard let a = try ledger.artifacts(r.id).first(where: { $0.kind == kind }) else {
-                throw LabError.cell("run \(r.id.prefix(8)) (\(key)) has no \(kind) artifact", hint: "rerun it with --force")
-            }
-            guard FileManager.default.fileExists(atPath: a.path) else {
-                throw LabError.cell("the \(kind) of run \(r.id.prefix(8)) (\(key)) is gone: \(a.path)", hint: "rerun that cell with --force --only '\(key.name)'")
-            }
-            guard SHA256.file(a.path)?.hash == a.sha256 else {
-                throw LabError.cell("the \(kind) of run \(r.id.prefix(8)) changed since it was recorded: \(a.path)", hint: "rerun that cell with --force")
-            }
-            return a.path
-        }
-    }
+    /// The seeds the grid planned, recorded with every run (`planned_seeds`) so a report flags missing ones.
+    public let plannedSeeds: [Int]
 
-    public init(experiment: String, options: LabOptions) throws {
+    public init(experiment: String, options: LabOptions, plannedSeeds: [Int]) throws {
         self.experiment = experiment
         self.options = options
+        self.plannedSeeds = plannedSeeds
         if let t = options.threads { Parallel.threads = t }
         ledger = try Ledger(path: Ledger.defaultPath(explicit: options.db))
         code = try CapturedCode.current()
@@ -79,7 +52,7 @@ public final class Runner {
     public func plan(_ grid: Grid) throws -> Bool {
         let done = try ledger.runs(Ledger.Filter(experiment: experiment, status: .finished))
         let todo = grid.cells.filter { options.force || stored($0, among: done) == nil }
-        say("\(experiment): \(options.grid) grid, \(grid.cells.count) cells (\(grid.cells.count - todo.count) already done at this commit); estimate \(Runner.clock(todo.reduce(0) { $0 + $1.estimate })) on \(Parallel.threads) threads")
+        say("\(experiment): \(options.grid.rawValue) grid, \(grid.cells.count) cells (\(grid.cells.count - todo.count) already done at this commit); estimate \(Runner.clock(todo.reduce(0) { $0 + $1.estimate })) on \(Parallel.threads) threads")
         say("ledger \(ledger.path); code \(code.state.shortCommit)\(code.state.dirty ? " (dirty: runs will be flagged by `lab audit`)" : "")")
         if options.dryRun {
             for c in grid.cells {
@@ -93,9 +66,9 @@ public final class Runner {
 
     /// Runs (or resumes) every cell; `body` does one cell's work and returns its final metrics.
     @discardableResult
-    public func execute(_ grid: Grid, _ body: (GridCell, Context) throws -> [String: Double]) throws -> [CellKey: RunRecord] {
+    public func execute(_ grid: Grid, _ body: (GridCell, CellContext) throws -> [String: Double]) throws -> [CellKey: RunRecord] {
         let done = try ledger.runs(Ledger.Filter(experiment: experiment, status: .finished))
-        let targets = Set(grid.cells.filter { c in (options.only.map { c.name == $0 || c.name.contains($0) } ?? true) && (options.seed.map { c.seed == $0 } ?? true) }.map(\.key))
+        let targets = Set(grid.cells.filter { Grid.selects($0, only: options.only, seed: options.seed) }.map(\.key))
         var finished: [CellKey: RunRecord] = [:]
         var spent = 0.0, estimatedSpent = 0.0
         for (i, c) in grid.cells.enumerated() {
@@ -108,16 +81,17 @@ public final class Runner {
             let remainingAfter = grid.cells[(i + 1)...].filter { stored($0, among: done) == nil || options.force }.reduce(0) { $0 + $1.estimate }
             let ratio = estimatedSpent > 0 ? spent / estimatedSpent : 1
             say("[\(i + 1)/\(grid.cells.count)] \(c.name) seed \(c.seed): starting (estimate \(Runner.clock(c.estimate * ratio)); grid ETA \(Runner.clock((c.estimate + remainingAfter) * ratio)))")
-            var deps: [CellKey: RunRecord] = [:]
-            for d in c.dependencies {
-                guard let r = finished[d] else { throw LabError.cell("\(c.key) needs \(d), which did not finish", hint: "see the error above") }
-                deps[d] = r
+            var parents: [ParentRole: RunRecord] = [:]
+            for (role, d) in c.parents {
+                guard let r = finished[d] else { throw LabError.cell("\(c.key) needs its \(role) \(d), which did not finish", hint: "see the error above") }
+                parents[role] = r
             }
-            let parent = reproductionParent ?? c.dependencies.first.flatMap { deps[$0]?.id }
-            var command = ["swift", "run", "exp-\(experiment)", "--\(options.grid)", "--only", c.name, "--seed", String(c.seed), "--threads", String(Parallel.threads)]
+            let parent = reproductionParent ?? c.primaryParent.flatMap { finished[$0]?.id }
+            var command = ["swift", "run", "exp-\(experiment)", "--\(options.grid.rawValue)", "--only", c.name, "--seed", String(c.seed), "--threads", String(Parallel.threads)]
             if let s = options.seeds { command += ["--seeds", String(s)] }
             let spec = try Ledger.RunSpec(experiment: experiment, cell: c.name, seed: Int64(c.seed), config: c.config,
-                                          overrides: ["grid": options.grid], parentID: parent,
+                                          overrides: ["grid": options.grid.rawValue, "planned_seeds": plannedSeeds.map(String.init).joined(separator: ",")],
+                                          parentID: parent,
                                           rerun: RerunSpec(command: command, ignored: nondeterministicMetrics))
             let handle = try ledger.startRun(spec)
             let dir = URL(fileURLWithPath: (ledger.path as NSString).deletingLastPathComponent)
@@ -125,7 +99,7 @@ public final class Runner {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             let t0 = Date()
             var lastPrint = Date.distantPast
-            let ctx = Context(run: handle, ledger: ledger, cell: c, dependencies: deps, directory: dir) { step, total, message in
+            let ctx = CellContext(run: handle, ledger: ledger, cell: c, grid: options.grid, parents: parents, directory: dir) { step, total, message in
                 let now = Date()
                 guard now.timeIntervalSince(lastPrint) >= 5 || step == total else { return }
                 lastPrint = now
@@ -148,17 +122,21 @@ public final class Runner {
         return finished
     }
 
-    /// Prints the experiment's table and verdicts for this grid's runs (as `lab tables` renders them).
-    public func printReport() {
-        do {
-            guard let root = code.state.root else { return }
-            var spec = try ReportSpec.load(path: ReportSpec.path(experiment: experiment, root: root.hasSuffix("/") ? String(root.dropLast()) : root))
-            spec.select["grid"] = options.grid
-            let data = try ReportData(spec: spec, records: try ledger.export(experiment: experiment))
-            print("\n" + ReportRenderer.summary(data))
-            print("(from the \(options.grid) grid: \(data.runs.count) runs in \(ledger.path); `lab tables \(experiment)` writes the report from the full grid)")
-        } catch {
-            print("(no table: \(error))")
+    /// Prints the experiment's table and verdicts for this grid's runs (as `lab tables` renders them);
+    /// throws when the report cannot be made (no spec, no matching runs, a metric no run reports).
+    public func printReport() throws {
+        guard let root = code.state.root else {
+            throw LabError.cell("not inside a git repository", hint: "run the experiment from a clone of the project")
         }
+        var spec = try ReportSpec.load(path: ReportSpec.path(experiment: experiment, root: root.hasSuffix("/") ? String(root.dropLast()) : root))
+        spec.select["grid"] = options.grid.rawValue
+        let data = try ReportData(spec: spec, records: try ledger.export(experiment: experiment))
+        let reported = Set(data.runs.flatMap { $0.run.summary.keys })
+        let absent = spec.metrics.map(\.key).filter { !reported.contains($0) }
+        if !absent.isEmpty {
+            throw LabError.cell("report.json names metrics that no run reports: \(absent.joined(separator: ", "))", hint: "fix the keys in experiments/\(experiment)/report.json (reported: \(reported.sorted().prefix(20).joined(separator: ", ")))")
+        }
+        print("\n" + ReportRenderer.summary(data))
+        print("(from the \(options.grid.rawValue) grid: \(data.runs.count) runs in \(ledger.path); `lab tables \(experiment)` writes the report from the full grid)")
     }
 }

@@ -111,30 +111,3 @@ public final class ExampleBatcher: BatchSource {
         epoch = state.epoch
     }
 }
-
-/// Batches whose rows come from two sources in a fixed proportion: the first `primary.batch`-sized part
-/// from `primary`, the rest from `secondary` (e.g. instruction examples plus a share of replayed
-/// pretraining text). Both sources must produce rows of the same length.
-public final class MixedBatchSource: BatchSource {
-    public let primary: BatchSource, secondary: BatchSource
-
-    public init(primary: BatchSource, secondary: BatchSource) { self.primary = primary; self.secondary = secondary }
-
-    public func next() -> Batch {
-        let a = primary.next(), b = secondary.next()
-        precondition(a.inputs.count / max(a.batch, 1) == b.inputs.count / max(b.batch, 1), "mixed sources differ in row length")
-        return Batch(inputs: a.inputs + b.inputs, targets: a.targets + b.targets, batch: a.batch + b.batch)
-    }
-
-    public var state: BatchSourceState {
-        let a = primary.state
-        return BatchSourceState(rng: a.rng, cursor: a.cursor, epoch: a.epoch, parts: [a, secondary.state])
-    }
-
-    public func restore(_ state: BatchSourceState) throws {
-        guard let parts = state.parts, parts.count == 2 else {
-            throw TrainingError.checkpoint("the saved data position is not a mixed source's", hint: "the checkpoint was made with other data")
-        }
-        try primary.restore(parts[0]); try secondary.restore(parts[1])
-    }
-}

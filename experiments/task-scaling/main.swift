@@ -12,352 +12,265 @@
 // 3. Capability probes: the base on every cluster, in its pretraining phrasing, on unseen words.
 // 4. Finetuning on N tasks (a nested ladder drawn across clusters; the seed draws the subset) at a fixed
 //    budget of steps, a per-task example cap, loss on answer tokens, and a share of replayed pretraining text.
-// 5. Held-out exact match by greedy generation, macro-averaged over the held-out clusters, with held-in
-//    accuracy, copy-input and task-routing rates, and how much of the probe survives finetuning.
+// 5. Held-out exact match by greedy generation, macro-averaged over the held-out clusters, beside its
+//    chance floor, with held-in accuracy, copy-input and task-routing rates, the answer's log-probability,
+//    and how much of the probe survives finetuning; no evaluation item may occur in any training text.
 //
 // Run: `swift run exp-task-scaling` (quick grid), `--full` (the report's grid), `--dry-run`, `--help`.
 
-import ArgumentParser
 import Corpora
 import Evaluation
 import Foundation
 import Lab
-import Ledger
 import Models
-import Tensor
+import Text
 import Training
 
-BLAS.selectFastKernels()
+let suite = TaskSuite()
+let chars = CharTokenizer()
+let newline = chars.id("\n")
 
 // MARK: - The grid
 
-/// A model size of the ladder.
-struct Size: Codable {
-    var name: String
-    var layers: Int
-    var heads: Int
-    var width: Int
-    var pretrainSteps: Int
-    var pretrainLR: Float
-    /// Measured training throughput on 2 cores at context 96 (tokens/s), for the ETA only.
-    var tokensPerSecond: Double
-}
-
-/// Everything a grid fixes.
-struct GridSpec {
-    var name: String
-    var sizes: [Size]
-    var ladder: [Int]
-    var seeds: Int
-    var finetuneSteps: Int
-    var evalPerCluster: Int
-    var probePerCluster: Int
+/// A model size of the ladder (`tokensPerSecond`, measured on 2 cores at context 96, feeds the ETA only).
+struct Size {
+    var name: String, layers: Int, heads: Int, width: Int, pretrainSteps: Int, pretrainLR: Float, tokensPerSecond: Double
 }
 
 let context = 96, batch = 32
-/// The clusters held out of finetuning. Chosen for being copy-and-edit skills a small base can learn from
-/// plain sentences (the probes in the report show whether it did).
+/// The clusters held out of finetuning: copy-and-edit skills a small base can learn from plain sentences
+/// (the probes in the report show whether it did).
 let heldOutClusters = ["prepend", "format", "lookup"]
+let S = Size(name: "S", layers: 2, heads: 4, width: 64, pretrainSteps: 4000, pretrainLR: 2e-3, tokensPerSecond: 120_000)
+let M = Size(name: "M", layers: 4, heads: 4, width: 128, pretrainSteps: 4000, pretrainLR: 1e-3, tokensPerSecond: 30_000)
 
-func grid(_ name: String) -> GridSpec {
-    let S = Size(name: "S", layers: 2, heads: 4, width: 64, pretrainSteps: 4000, pretrainLR: 2e-3, tokensPerSecond: 120_000)
-    let M = Size(name: "M", layers: 4, heads: 4, width: 128, pretrainSteps: 4000, pretrainLR: 1e-3, tokensPerSecond: 30_000)
-    if name == "full" {
-        return GridSpec(name: name, sizes: [S, M], ladder: [0, 8, 32, 128, -1], seeds: 3, finetuneSteps: 800, evalPerCluster: 300, probePerCluster: 100)
-    }
-    var s = S
-    s.pretrainSteps = 500
-    return GridSpec(name: name, sizes: [s], ladder: [0, 16, -1], seeds: 1, finetuneSteps: 200, evalPerCluster: 100, probePerCluster: 50)
-}
+/// Probe settings: the same items before and after finetuning, so the two probes differ by the model only.
+struct Probe: Codable { var perCluster: Int; var seed: UInt64 }
+/// The text a model is pretrained on (and replays): task lines in plain phrasing.
+struct Corpus: Codable { var chars: Int; var seed: UInt64 }
+/// Held-out and held-in evaluation sets: fixed per grid (not per seed), template 6 only.
+struct Eval: Codable { var perCluster: Int; var seed: UInt64; var seenPerCluster: Int; var seenSeed: UInt64; var maxAnswer: Int }
 
-/// The recorded config of a pretraining cell.
-struct PretrainConfig: Codable {
-    var role = "pretrain"
-    var grid: String
+/// A base model of one size, pretrained on the plain-phrasing corpus.
+struct Pretrain: CellConfig {
     var size: String
     var model: GPTConfig
-    var steps: Int
-    var batch: Int
-    var lr: Float
-    var corpusChars: Int
-    var probePerCluster: Int
+    var initSeed: UInt64
+    var train: TrainSettings
+    var corpus: Corpus
+    var probe: Probe
+    var heldOutClusters: [String]
+    var label: String { "size=\(size)" }
 }
 
-/// The recorded config of a finetuning cell.
-struct FinetuneConfig: Codable {
-    var role = "finetune"
-    var grid: String
+/// The base finetuned on the seed's first N held-in tasks.
+struct Finetune: CellConfig {
     var size: String
     /// N: finetuning tasks (all held-in tasks at the top of the ladder).
     var tasks: Int
     var heldOutClusters: [String]
-    var steps: Int
-    var batch: Int
-    var lr: Float
-    /// Examples per task (Flan caps examples per task).
+    /// Seeds the task ladder (which N tasks).
+    var ladderSeed: UInt64
+    /// Examples per task (Flan caps examples per task), drawn with `exampleSeed` on the training templates.
     var perTaskCap: Int
-    /// Share of each batch that is replayed pretraining text (Flan did not need this; tiny models do).
-    var replayShare: Double
-    var evalPerCluster: Int
+    var exampleSeed: UInt64
+    var train: TrainSettings
+    /// Share of rows replayed from the pretraining text (Flan did not need this; tiny models do).
+    var replay: ReplaySettings
+    var replayCorpus: Corpus
+    /// The base's corpus, for the contamination check.
+    var pretrainCorpus: Corpus
+    var eval: Eval
+    var probe: Probe
+    var label: String { "size=\(size),tasks=\(tasks)" }
+}
+
+enum Cell {
+    case pretrain(Pretrain)
+    case finetune(Finetune)
+}
+
+struct TaskScaling: Experiment {
+    static let name = "task-scaling"
+    static let abstract = "Flan's task-count scaling in miniature: held-out exact match against the number of finetuning tasks, per model size."
+    static let discussion = """
+    Quick grid (default): one small size, N in {0, 16, all}, one seed, a few minutes. Full grid (--full): sizes S \
+    and M (7x parameters), N in {0, 8, 32, 128, all 256 held-in tasks}, 3 seeds (the seed draws the task subset \
+    and the finetuning order over one base per size), about 40 minutes on 2 cores. Every cell is a run in the \
+    ledger; finished cells at the same commit and config are skipped. Then `lab tables task-scaling` writes \
+    ablations/task-scaling.md.
+    """
+
+    static func seeds(_ grid: GridName) -> Int { grid == .full ? 3 : 1 }
+
+    static func preamble(_ grid: GridName) -> String? {
+        "suite: \(suite.tasks.count) tasks in \(suite.clusters.count) clusters; held out: \(heldOutClusters.joined(separator: ", ")) (\(heldOut.count) tasks); held in: \(heldIn.count)"
+    }
+
+    static func plan(_ plan: inout Plan<Cell>) throws {
+        let full = plan.grid == .full
+        var sizes = [S, M], ladder = [0, 8, 32, 128, heldIn.count], finetuneSteps = 800
+        var eval = Eval(perCluster: 300, seed: 4242, seenPerCluster: 75, seenSeed: 4343, maxAnswer: 24)
+        var probe = Probe(perCluster: 100, seed: 99)
+        if !full {
+            sizes = [S]; sizes[0].pretrainSteps = 500; ladder = [0, 16, heldIn.count]; finetuneSteps = 200
+            eval.perCluster = 100; eval.seenPerCluster = 25; probe.perCluster = 50
+        }
+        let corpus = Corpus(chars: 4_000_000, seed: 7)
+        var bases: [String: CellKey] = [:]
+        for size in sizes {
+            let model = GPTConfig(blockSize: context, vocabSize: chars.vocabSize, nLayer: size.layers, nHead: size.heads, nEmbd: size.width)
+            let train = TrainSettings(steps: size.pretrainSteps, batch: batch, lr: size.pretrainLR, decay: .cosine, finalLRFraction: 0.1, seed: 1)
+            bases[size.name] = try plan.add(.pretrain(Pretrain(size: size.name, model: model, initSeed: 1, train: train, corpus: corpus,
+                                                               probe: probe, heldOutClusters: heldOutClusters)),
+                                            seed: 1, estimate: Double(size.pretrainSteps * batch * context) / size.tokensPerSecond + 20)
+        }
+        for seed in plan.seeds {
+            for size in sizes {
+                for n in ladder {
+                    let train = TrainSettings(steps: finetuneSteps, batch: batch, lr: 5e-4, decay: .constant, seed: UInt64(seed))
+                    let cfg = Finetune(size: size.name, tasks: n, heldOutClusters: heldOutClusters, ladderSeed: UInt64(1000 + seed),
+                                       perTaskCap: 64, exampleSeed: UInt64(seed) * 7919 + 13, train: train,
+                                       replay: ReplaySettings(rowShare: 0.25, lossShare: nil, seedOffset: 100),
+                                       replayCorpus: Corpus(chars: 1_000_000, seed: 7), pretrainCorpus: corpus, eval: eval, probe: probe)
+                    let cost = (n == 0 ? 0 : Double(finetuneSteps * batch * context) / size.tokensPerSecond) + 15
+                    try plan.add(.finetune(cfg), seed: seed, estimate: cost, parents: [.base: bases[size.name]!])
+                }
+            }
+        }
+    }
+
+    static func run(_ cell: Cell, _ ctx: CellContext) throws -> any CellMetrics {
+        switch cell {
+        case .pretrain(let cfg): return try pretrain(cfg, ctx)
+        case .finetune(let cfg): return try finetune(cfg, ctx)
+        }
+    }
 }
 
 // MARK: - Step 1: the task suite and its split
 
-let suite = TaskSuite()
-let heldInTasks = suite.tasks.filter { !heldOutClusters.contains($0.cluster) }
-let heldOutTasks = suite.tasks.filter { heldOutClusters.contains($0.cluster) }
+let heldIn = suite.tasks.filter { !heldOutClusters.contains($0.cluster) }
+let heldOut = suite.tasks.filter { heldOutClusters.contains($0.cluster) }
 
-/// The first N tasks of a seed's order: clusters interleaved so every prefix spans clusters (nested subsets).
-func taskOrder(seed: Int) -> [TaskSuite.Task] {
-    var rng = RNG(seed: UInt64(1000 + seed))
-    var byCluster = suite.clusters.filter { !heldOutClusters.contains($0) }.map { c -> [TaskSuite.Task] in
-        var t = suite.tasks(in: c); rng.shuffle(&t); return t
-    }
-    rng.shuffle(&byCluster)
-    var out: [TaskSuite.Task] = []
-    while byCluster.contains(where: { !$0.isEmpty }) {
-        for i in byCluster.indices where !byCluster[i].isEmpty { out.append(byCluster[i].removeFirst()) }
-    }
-    return out
+// MARK: - Step 2: probes (the base's skills, asked in the phrasing it was pretrained on)
+
+/// Probe accuracy per cluster: greedy answers to plain-phrasing items on unseen words.
+func probe(_ model: GPT, clusters: [String], _ p: Probe) throws -> GroupedAccuracy {
+    let items = suite.probeItems(clusters: clusters, perCluster: p.perCluster, seed: p.seed)
+    return try Answers.exactMatch(model, prompts: items.map(\.prompt), references: items.map(\.answer), groups: items.map(\.cluster),
+                                  tokenizer: chars, stop: newline, maxNew: 24).accuracy
 }
 
-// MARK: - Step 2: text, tokens, examples
+// MARK: - Step 3: pretraining a base
 
-/// Characters are tokens (ASCII, vocabulary 128): exact string answers need no tokenizer subtleties.
-func encode(_ s: String) -> [Int32] { s.utf8.map { Int32($0 & 0x7F) } }
-func decode(_ ids: [Int32]) -> String { String(decoding: ids.map { UInt8($0) }, as: UTF8.self) }
-let newline: Int32 = 10
-
-/// Pretraining text: random tasks of every cluster in their plain phrasing, on training words only.
-func pretrainingCorpus(chars: Int, seed: UInt64) -> [UInt16] {
-    var rng = RNG(seed: seed)
-    var out: [UInt16] = []
-    out.reserveCapacity(chars + 100)
-    while out.count < chars {
-        let t = suite.tasks[rng.int(below: suite.tasks.count)]
-        let (p, a) = suite.phrasing(t, input: suite.input(for: t, eval: false, rng: &rng))
-        out += (p + a + "\n").utf8.map { UInt16($0) }
-    }
-    return out
+struct BaseMetrics: CellMetrics {
+    var params: Int
+    var pretrainTokens: Int
+    var finalLoss: Double
+    var probe: [String: Double]
+    var probeHeldout: Double
+    var probeHeldin: Double
 }
 
-/// One instruction example as a fixed-length row: loss on the answer and its newline only.
-func row(_ inst: TaskSuite.Instance) -> (inputs: [Int32], targets: [Int32])? {
-    let p = encode(inst.prompt), full = p + encode(inst.answer) + [newline]
-    guard full.count <= context + 1 else { return nil }
-    var x = [Int32](repeating: 0, count: context), y = [Int32](repeating: -1, count: context)
-    for t in 0..<(full.count - 1) { x[t] = full[t]; if t + 1 >= p.count { y[t] = full[t + 1] } }
-    return (x, y)
+/// Pretrains a base model on the plain-phrasing corpus and probes it on every cluster.
+func pretrain(_ cfg: Pretrain, _ ctx: CellContext) throws -> BaseMetrics {
+    let trained = try TrainingCells.pretrain(cfg.model, initSeed: cfg.initSeed, tokens: suite.pretrainingText(chars: cfg.corpus.chars, seed: cfg.corpus.seed),
+                                             cfg.train, ctx)
+    let probes = try probe(trained.model, clusters: suite.clusters, cfg.probe)
+    let heldInClusters = suite.clusters.filter { !cfg.heldOutClusters.contains($0) }
+    return BaseMetrics(params: trained.model.parameterCount(), pretrainTokens: trained.log.tokens, finalLoss: Double(trained.log.lastLoss),
+                       probe: probes.perGroup,
+                       probeHeldout: Statistics.mean(cfg.heldOutClusters.map { probes.accuracy($0)! }),
+                       probeHeldin: Statistics.mean(heldInClusters.map { probes.accuracy($0)! }))
 }
 
-// MARK: - Step 3: evaluation by greedy generation
+// MARK: - Step 4: finetuning on N tasks
 
-/// Greedy answers (up to the first newline) for many prompts, batched.
-func answers(_ model: GPT, _ prompts: [String], maxNew: Int = 24) throws -> [String] {
-    var out: [String] = []
-    for chunk in stride(from: 0, to: prompts.count, by: 256) {
-        let part = prompts[chunk..<min(chunk + 256, prompts.count)].map(encode)
-        let gens = try model.generate(prompts: part, GenerationConfig(maxNewTokens: maxNew, stopTokens: [newline]))
-        out += gens.map { decode($0.tokens.filter { $0 != newline }) }
-    }
-    return out
-}
-
-/// Probe accuracy per cluster: the model on unseen words in the pretraining phrasing.
-func probe(_ model: GPT, clusters: [String], perCluster: Int, seed: UInt64) throws -> [String: Double] {
-    var rng = RNG(seed: seed)
-    var out: [String: Double] = [:]
-    for c in clusters {
-        let ts = suite.tasks(in: c)
-        let items = (0..<perCluster).map { _ -> (String, String) in
-            let t = ts[rng.int(below: ts.count)]
-            return suite.phrasing(t, input: suite.input(for: t, eval: true, rng: &rng))
-        }
-        let got = try answers(model, items.map(\.0))
-        out[c] = Double(zip(got, items).filter { $0 == $1.1 }.count) / Double(perCluster)
-    }
-    return out
-}
-
-/// Held-out evaluation instances: eval words, the held-out template, fixed per grid (not per seed).
-func evalInstances(_ tasks: [TaskSuite.Task], perCluster: Int, seed: UInt64) -> [String: [TaskSuite.Instance]] {
-    var rng = RNG(seed: seed)
-    var out: [String: [TaskSuite.Instance]] = [:]
-    for c in Array(Set(tasks.map(\.cluster))).sorted() {
-        let ts = tasks.filter { $0.cluster == c }
-        out[c] = (0..<perCluster).map { _ in
-            let t = ts[rng.int(below: ts.count)]
-            return suite.instance(t, input: suite.input(for: t, eval: true, rng: &rng), template: TaskSuite.evalTemplate)
-        }
-    }
-    return out
-}
-
-// MARK: - Step 4: the cells
-
-/// Pretrains a base model of `size` and probes it on every cluster.
-func pretrain(_ size: Size, _ cfg: PretrainConfig, _ ctx: Runner.Context) throws -> [String: Double] {
-    let corpus = pretrainingCorpus(chars: cfg.corpusChars, seed: 7)
-    let model = try GPT(config: cfg.model, seed: 1)
-    let data = try RandomWindowSampler(tokens: corpus, batch: cfg.batch, context: context, seed: 1)
-    let tc = TrainConfig(steps: cfg.steps, schedule: .warmupCosine(lr: cfg.lr, warmup: cfg.steps / 20, total: cfg.steps, minLR: cfg.lr / 10), seed: 1)
-    let trainer = try Trainer(model: model, config: tc, data: data)
-    var last: Float = .nan
-    _ = try trainer.run { event in
-        if case .step(let r) = event {
-            last = r.loss
-            ctx.run.log(step: r.step, [.trainLoss: Double(r.loss), .learningRate: Double(r.lr), .tokensPerSecond: Double(r.tokens) / r.seconds])
-            ctx.progress(step: r.step, of: cfg.steps, String(format: "loss %.3f  %.0f tok/s", r.loss, Double(r.tokens) / r.seconds))
-        }
-    }
-    let path = ctx.directory.appendingPathComponent("model.safetensors")
-    try model.save(to: path)
-    try ctx.run.addArtifact(path: path.path, kind: "checkpoint")
-    let probes = try probe(model, clusters: suite.clusters, perCluster: cfg.probePerCluster, seed: 99)
-    var summary: [String: Double] = ["params": Double(model.parameterCount()), "pretrain_tokens": Double(cfg.steps * cfg.batch * context),
-                                     "final_loss": Double(last)]
-    for (c, v) in probes { summary["probe_\(c)"] = v }
-    summary["probe_heldout"] = Statistics.mean(heldOutClusters.map { probes[$0]! })
-    summary["probe_heldin"] = Statistics.mean(suite.clusters.filter { !heldOutClusters.contains($0) }.map { probes[$0]! })
-    ctx.run.log(.evalLoss, step: cfg.steps, Double(last))
-    return summary
+struct FinetuneMetrics: CellMetrics {
+    var params: Int
+    var examples: Int
+    var finetuneTokens: Int
+    var finalTrainLoss: Double
+    /// The replay's share of loss-bearing tokens (25% of rows is most of the loss: see the report).
+    var replayLossShare: Double
+    /// Held-out exact match, macro over clusters, and its chance floor (best trivial strategy).
+    var heldoutEM: Double
+    var heldoutEMByCluster: [String: Double]
+    var heldoutChance: Double
+    /// Mean log-probability per answer token of the held-out references (teacher forcing).
+    var heldoutAnswerLogprob: Double
+    /// Share of held-out items answered with the input itself, or with what a finetuned task would give.
+    var heldoutCopy: Double
+    var heldoutRouted: Double
+    /// Held-in tasks on the held-out template and unseen words (nil at N = 0).
+    var seenEM: Double?
+    var seenChance: Double?
+    /// The base's probe on held-out clusters, held-out EM relative to it, and the same probe after finetuning.
+    var probeHeldout: Double
+    var heldoutOfProbe: Double
+    var retainedProbe: Double
+    /// Evaluation items found in any training text (the cell fails when this is not 0).
+    var contaminatedItems: Int
 }
 
 /// Finetunes the base on the seed's first N tasks and evaluates held-out and held-in exact match.
-func finetune(_ cfg: FinetuneConfig, base: CellKey, seed: Int, _ ctx: Runner.Context) throws -> [String: Double] {
-    let model = try GPT.load(from: URL(fileURLWithPath: try ctx.artifact(of: base, kind: "checkpoint")))
-    let chosen = Array(taskOrder(seed: seed).prefix(cfg.tasks))
-    var rng = RNG(seed: UInt64(seed) * 7919 + 13)
+func finetune(_ cfg: Finetune, _ ctx: CellContext) throws -> FinetuneMetrics {
+    let base = try ctx.parent(.base)
+    let model = try base.model()
+    let chosen = Array(suite.ladder(seed: cfg.ladderSeed, excluding: cfg.heldOutClusters).prefix(cfg.tasks))
 
-    // Training examples: per-task cap, training words, training templates.
-    var examples: [(inputs: [Int32], targets: [Int32])] = []
-    var trainPrompts = Set<String>()
-    for t in chosen {
-        for _ in 0..<cfg.perTaskCap {
-            let inst = suite.instance(t, input: suite.input(for: t, eval: false, rng: &rng), template: rng.int(below: TaskSuite.trainTemplates.count))
-            if let r = row(inst) { examples.append(r); trainPrompts.insert(inst.prompt) }
-        }
-    }
+    // Training examples: per-task cap, training words, training templates; loss on the answer and its newline.
+    let examples = suite.trainingExamples(chosen, perTask: cfg.perTaskCap, seed: cfg.exampleSeed)
+    let rows = InstructionRows(examples.map { InstructionExample(prompt: chars.encode($0.prompt), answer: chars.encode($0.answer) + [newline]) },
+                               context: context)
+    let replayText = suite.pretrainingText(chars: cfg.replayCorpus.chars, seed: cfg.replayCorpus.seed)
 
-    // Evaluation sets, and the check that no evaluation instance occurs in the training data.
-    let heldOut = evalInstances(heldOutTasks, perCluster: cfg.evalPerCluster, seed: 4242)
-    let seen = chosen.isEmpty ? [:] : evalInstances(chosen, perCluster: max(cfg.evalPerCluster / 4, 20), seed: 4343)
-    let evalPrompts = (heldOut.values.flatMap { $0 } + seen.values.flatMap { $0 }).map(\.prompt)
-    let leaked = evalPrompts.filter { trainPrompts.contains($0) }.count
-    guard leaked == 0 else { throw LabError.cell("\(leaked) evaluation prompts occur in the finetuning data", hint: "the split is broken") }
+    // Evaluation sets, and the check that none of their items occurs in any training text.
+    let heldOutItems = suite.evaluationItems(heldOut, perCluster: cfg.eval.perCluster, seed: cfg.eval.seed)
+    let seenItems = chosen.isEmpty ? [] : suite.evaluationItems(chosen, perCluster: cfg.eval.seenPerCluster, seed: cfg.eval.seenSeed)
+    let probeItems = suite.probeItems(clusters: cfg.heldOutClusters, perCluster: cfg.probe.perCluster, seed: cfg.probe.seed)
+    func lines(_ ids: [UInt16]) -> [String] { String(decoding: ids.map { UInt8($0) }, as: UTF8.self).split(separator: "\n").map(String.init) }
+    let findings = try ContaminationCheck().require(
+        items: (heldOutItems + seenItems + probeItems).map { ContaminationCheck.Item(pair: $0.pair, prompt: $0.prompt, answer: $0.answer) },
+        sources: [ContaminationCheck.Source(name: "pretraining text", texts: lines(suite.pretrainingText(chars: cfg.pretrainCorpus.chars, seed: cfg.pretrainCorpus.seed))),
+                  ContaminationCheck.Source(name: "replay text", texts: lines(replayText)),
+                  ContaminationCheck.Source(name: "finetuning examples", pairs: Set(examples.map { $0.taskID + "\u{1}" + $0.input }),
+                                            texts: examples.map { $0.prompt + $0.answer })])
 
-    var finalLoss = Double.nan
-    if !chosen.isEmpty {
-        let replayRows = Int((Double(cfg.batch) * cfg.replayShare).rounded())
-        let instr = try ExampleBatcher(examples: examples, batch: cfg.batch - replayRows, seed: UInt64(seed))
-        let source: BatchSource = replayRows == 0 ? instr : MixedBatchSource(
-            primary: instr, secondary: try RandomWindowSampler(tokens: pretrainingCorpus(chars: 1_000_000, seed: 7), batch: replayRows, context: context, seed: UInt64(seed) + 100))
-        let tc = TrainConfig(steps: cfg.steps, schedule: .warmupLinear(lr: cfg.lr, warmup: cfg.steps / 20, total: cfg.steps, minLR: cfg.lr), seed: UInt64(seed))
-        let trainer = try Trainer(model: model, config: tc, data: source)
-        _ = try trainer.run { event in
-            if case .step(let r) = event {
-                finalLoss = Double(r.loss)
-                ctx.run.log(step: r.step, [.trainLoss: Double(r.loss), .tokensPerSecond: Double(r.tokens) / r.seconds])
-                ctx.progress(step: r.step, of: cfg.steps, String(format: "loss %.3f", r.loss))
-            }
-        }
-    }
+    let trained = try TrainingCells.finetune(model, rows: rows, replay: cfg.replay, replayTokens: replayText, cfg.train, ctx)
 
-    // Held-out exact match, macro-averaged over clusters; copy-input and routing rates.
-    var summary: [String: Double] = ["params": Double(model.parameterCount()), "examples": Double(examples.count),
-                                     "finetune_tokens": chosen.isEmpty ? 0 : Double(cfg.steps * cfg.batch * context), "final_train_loss": finalLoss,
-                                     "leaked_eval_prompts": Double(leaked)]
-    var perCluster: [Double] = [], copies = 0, routed = 0, total = 0
-    for (c, insts) in heldOut.sorted(by: { $0.key < $1.key }) {
-        let got = try answers(model, insts.map(\.prompt))
-        let em = Double(zip(got, insts).filter { $0 == $1.answer }.count) / Double(insts.count)
-        summary["heldout_em_\(c)"] = em
-        perCluster.append(em)
-        for (g, inst) in zip(got, insts) where g != inst.answer {
-            total += 1
-            if g == inst.input { copies += 1 }
-            // Routing: the answer a seen task would give on this input (the model picked a familiar task).
-            if chosen.contains(where: { $0.answer(for: inst.input) == g }) { routed += 1 }
-        }
+    // Held-out exact match (macro over clusters) beside its chance floor; copy-input and routing rates.
+    let (heldOutEM, got) = try Answers.exactMatch(model, prompts: heldOutItems.map(\.prompt), references: heldOutItems.map(\.answer),
+                                                  groups: heldOutItems.map(\.cluster), tokenizer: chars, stop: newline, maxNew: cfg.eval.maxAnswer)
+    func floor(_ items: [TaskSuite.Item]) -> Double {
+        ChanceFloor.macro(items.map { ChanceFloor.Item(group: $0.cluster, input: $0.input, answer: $0.answer, guessChance: suite.guessChance($0.task, input: $0.input)) })
     }
-    summary["heldout_em"] = Statistics.mean(perCluster)
-    summary["heldout_copy"] = Double(copies) / Double(heldOut.values.reduce(0) { $0 + $1.count })
-    summary["heldout_routed"] = Double(routed) / Double(heldOut.values.reduce(0) { $0 + $1.count })
-    if !seen.isEmpty {
-        var ems: [Double] = []
-        for (_, insts) in seen.sorted(by: { $0.key < $1.key }) {
-            let got = try answers(model, insts.map(\.prompt))
-            ems.append(Double(zip(got, insts).filter { $0 == $1.answer }.count) / Double(insts.count))
-        }
-        summary["seen_em"] = Statistics.mean(ems)
+    let wrong = zip(got, heldOutItems).filter { $0 != $1.answer }
+    let copies = wrong.filter { $0 == $1.input }.count
+    // Routing: the answer a finetuned task would give on this input (the model picked a familiar task).
+    let routed = wrong.filter { g, item in chosen.contains { $0.answer(for: item.input) == g } }.count
+    let scores = try Answers.teacherForced(model, heldOutItems.map { (chars.encode($0.prompt), chars.encode($0.answer) + [newline]) })
+
+    var seenEM: Double?
+    if !seenItems.isEmpty {
+        seenEM = try Answers.exactMatch(model, prompts: seenItems.map(\.prompt), references: seenItems.map(\.answer), groups: seenItems.map(\.cluster),
+                                        tokenizer: chars, stop: newline, maxNew: cfg.eval.maxAnswer).accuracy.macro
     }
-    // The base's capability on the held-out clusters, before and after finetuning.
-    let baseProbe = ctx.dependencies[base]?.summary["probe_heldout"] ?? .nan
-    summary["probe_heldout"] = baseProbe
-    summary["heldout_of_probe"] = baseProbe > 0 ? summary["heldout_em"]! / baseProbe : .nan
-    summary["retained_probe"] = Statistics.mean(Array(try probe(model, clusters: heldOutClusters, perCluster: 100, seed: 99).values))
-    return summary
+    // The base's capability on the held-out clusters, before and after finetuning, on the same items.
+    let baseProbe = base.summary["probe_heldout"] ?? .nan
+    return FinetuneMetrics(
+        params: model.parameterCount(), examples: rows.rows.count, finetuneTokens: trained.log.tokens, finalTrainLoss: Double(trained.log.lastLoss),
+        replayLossShare: trained.replayLossShare ?? 0,
+        heldoutEM: heldOutEM.macro, heldoutEMByCluster: heldOutEM.perGroup, heldoutChance: floor(heldOutItems),
+        heldoutAnswerLogprob: scores.reduce(0) { $0 + $1.logProb } / Double(scores.reduce(0) { $0 + $1.tokens }),
+        heldoutCopy: Double(copies) / Double(heldOutItems.count), heldoutRouted: Double(routed) / Double(heldOutItems.count),
+        seenEM: seenEM, seenChance: seenItems.isEmpty ? nil : floor(seenItems),
+        probeHeldout: baseProbe, heldoutOfProbe: baseProbe > 0 ? heldOutEM.macro / baseProbe : .nan,
+        retainedProbe: try probe(model, clusters: cfg.heldOutClusters, cfg.probe).macro,
+        contaminatedItems: findings.reduce(0) { $0 + $1.items })
 }
 
-// MARK: - The command
-
-struct TaskScaling: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "exp-task-scaling",
-        abstract: "Flan's task-count scaling in miniature: held-out exact match against the number of finetuning tasks, per model size.",
-        discussion: """
-        Quick grid (default): one small size, N in {0, 16, all}, one seed, a few minutes. Full grid (--full): sizes S \
-        and M (7x parameters), N in {0, 8, 32, 128, all 256 held-in tasks}, 3 seeds (the seed draws the task subset \
-        and the finetuning order over one base per size), about 40 minutes on 2 cores. Every cell is a run in the \
-        ledger; finished cells at the same commit and config are skipped. Then `lab tables task-scaling` writes \
-        ablations/task-scaling.md.
-        """
-    )
-    @OptionGroup var lab: LabOptions
-
-    func run() throws {
-        let g = grid(lab.grid)
-        let runner = try Runner(experiment: "task-scaling", options: lab)
-        let seeds = Array(1...(lab.seeds ?? g.seeds))
-        let corpusChars = 4_000_000
-        var cells: [GridCell] = []
-        var bases: [String: CellKey] = [:]
-        for size in g.sizes {
-            let model = GPTConfig(blockSize: context, vocabSize: 128, nLayer: size.layers, nHead: size.heads, nEmbd: size.width)
-            let cfg = PretrainConfig(grid: g.name, size: size.name, model: model, steps: size.pretrainSteps, batch: batch, lr: size.pretrainLR,
-                                     corpusChars: corpusChars, probePerCluster: g.probePerCluster)
-            let cell = try GridCell(name: "pretrain,size=\(size.name)", seed: 1, config: cfg,
-                                    estimate: Double(size.pretrainSteps * batch * context) / size.tokensPerSecond + 20)
-            bases[size.name] = cell.key
-            cells.append(cell)
-        }
-        for seed in seeds {
-            for size in g.sizes {
-                for n in g.ladder {
-                    let tasks = n < 0 ? heldInTasks.count : n
-                    let cfg = FinetuneConfig(grid: g.name, size: size.name, tasks: tasks, heldOutClusters: heldOutClusters, steps: g.finetuneSteps,
-                                             batch: batch, lr: 5e-4, perTaskCap: 64, replayShare: 0.25, evalPerCluster: g.evalPerCluster)
-                    let train = tasks == 0 ? 0 : Double(g.finetuneSteps * batch * context) / size.tokensPerSecond
-                    cells.append(try GridCell(name: "finetune,size=\(size.name),tasks=\(tasks)", seed: seed, config: cfg,
-                                              estimate: train + 15, dependencies: [bases[size.name]!]))
-                }
-            }
-        }
-        let plan = try Grid(cells).restricted(only: lab.only, seed: lab.seed)
-        guard try runner.plan(plan) else { return }
-        runner.say("suite: \(suite.tasks.count) tasks in \(suite.clusters.count) clusters; held out: \(heldOutClusters.joined(separator: ", ")) (\(heldOutTasks.count) tasks); held in: \(heldInTasks.count)")
-        try runner.execute(plan) { cell, ctx in
-            switch cell.config.flattened()["role"] {
-            case "\"pretrain\"":
-                let cfg = try JSONDecoder().decode(PretrainConfig.self, from: Data(cell.config.canonicalText.utf8))
-                return try pretrain(g.sizes.first { $0.name == cfg.size }!, cfg, ctx)
-            default:
-                let cfg = try JSONDecoder().decode(FinetuneConfig.self, from: Data(cell.config.canonicalText.utf8))
-                return try finetune(cfg, base: cell.dependencies[0], seed: cell.seed, ctx)
-            }
-        }
-        runner.printReport()
-    }
-}
+// MARK: - Run
 
 TaskScaling.main()
