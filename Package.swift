@@ -75,9 +75,10 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TextTests", dependencies: ["Text"]),
         .testTarget(name: "CorporaTests", dependencies: ["Corpora"]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Models", "Text", "Tensor", "TestSupport"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Ledger"]),
+        .testTarget(name: "LabTests", dependencies: ["Lab", "Ledger"]),
     ],
     swiftLanguageModes: [.v5]
 )
