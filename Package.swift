@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "Text", dependencies: [], swiftSettings: optimized),
         .target(name: "Corpora", dependencies: ["Text", "Tensor"], swiftSettings: optimized),
         .target(name: "Evaluation", dependencies: [], swiftSettings: optimized),
-        .target(name: "Ledger", dependencies: ["Tensor", "CGit2", "CSQLite"], swiftSettings: optimized),
+        .target(name: "Ledger", dependencies: ["CGit2", "CSQLite"], swiftSettings: optimized),
         .target(name: "Reports", dependencies: ["Ledger", "Evaluation"], swiftSettings: optimized),
         .target(
             name: "Lab",
@@ -62,7 +62,7 @@ let package = Package(
         .executableTarget(
             name: "lab",
             dependencies: [
-                "Tensor", "Models", "Training", "Text", "Corpora", "Ledger", "Reports",
+                "Tensor", "Models", "Training", "Text", "Corpora", "Ledger", "Reports", "Lab",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimized

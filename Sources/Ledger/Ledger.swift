@@ -43,14 +43,17 @@ public final class Ledger: @unchecked Sendable {
         public var parentID: String?
         /// How to run this cell again (for `lab reproduce`).
         public var rerun: RerunSpec?
+        /// The numeric engine the run computes with (BLAS core, kernel ISA, threads), recorded in its
+        /// environment. No default: the caller says what ran (`Engine.current` from the `Lab` module).
+        public var engine: RunEnvironment.Engine
 
         /// `config` is any Encodable (the resolved typed config), stored as canonical JSON.
-        public init<C: Encodable>(experiment: String, cell: String, seed: Int64, config: C, overrides: [String: String] = [:],
-                                  parentID: String? = nil, rerun: RerunSpec? = nil) throws {
+        public init<C: Encodable>(experiment: String, cell: String, seed: Int64, config: C, engine: RunEnvironment.Engine,
+                                  overrides: [String: String] = [:], parentID: String? = nil, rerun: RerunSpec? = nil) throws {
             let data = try JSONEncoder().encode(config)
             self.config = try JSONDecoder().decode(JSONValue.self, from: data)
             self.experiment = experiment; self.cell = cell; self.seed = seed; self.overrides = overrides; self.parentID = parentID
-            self.rerun = rerun
+            self.rerun = rerun; self.engine = engine
         }
     }
 
@@ -71,7 +74,7 @@ public final class Ledger: @unchecked Sendable {
             throw LedgerError.dirtyTree(what.joined(separator: ", "))
         }
         if requireClean && !code.isRepository { throw LedgerError.dirtyTree("not a git repository") }
-        let env = RunEnvironment.capture(repositoryRoot: code.root.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 })
+        let env = RunEnvironment.capture(repositoryRoot: code.root.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }, engine: spec.engine)
         let now = Date().timeIntervalSince1970
         let record = RunRecord(id: UUID().uuidString.lowercased(), experiment: spec.experiment, cell: spec.cell, seed: spec.seed,
                                parentID: spec.parentID, config: spec.config, overrides: spec.overrides, status: .running, error: nil,
