@@ -14,7 +14,8 @@ let package = Package(
     name: "DataLab",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "lab", targets: ["lab"]),
+        // The command line: target `LabCommand` (Sources/LabCommand), executable `lab`.
+        .executable(name: "lab", targets: ["LabCommand"]),
         .executable(name: "exp-task-scaling", targets: ["exp-task-scaling"]),
         .library(name: "Tensor", targets: ["Tensor"]),
         .library(name: "Models", targets: ["Models"]),
@@ -59,8 +60,9 @@ let package = Package(
             exclude: ["report.json"],
             swiftSettings: optimized
         ),
+        // The `lab` command (product `lab`; the target is named apart from the `Lab` library).
         .executableTarget(
-            name: "lab",
+            name: "LabCommand",
             dependencies: [
                 "Tensor", "Models", "Training", "Text", "Corpora", "Ledger", "Reports", "Lab",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
