@@ -6,7 +6,9 @@ import Foundation
 /// ignored, with its SHA-256. Outside a repository, `isRepository` is false and everything else empty.
 public struct CodeState: Codable, Equatable, Sendable {
     public var isRepository: Bool
-    /// Working-tree root.
+    /// Working-tree root on the machine that made the run (with a trailing slash). A machine path: runs
+    /// read from this ledger have it, exported records (`Ledger.exportRun`) and imported runs do not (nil);
+    /// nothing that reads a record depends on it.
     public var root: String?
     public var commit: String?
     /// Branch name, or nil when HEAD is detached (or unborn).
