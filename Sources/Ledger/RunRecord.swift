@@ -27,7 +27,7 @@ public struct RunRecord: Codable, Equatable, Sendable {
     public var pid: Int32
     public var code: CodeState
     public var environment: RunEnvironment
-    /// Final summaries (e.g. "eval_loss", "heldout_accuracy").
+    /// Final summaries (e.g. "eval_loss", "heldout_em").
     public var summary: [String: Double]
     /// How to run this cell again, if the experiment said (absent in records from before migration 002).
     public var rerun: RerunSpec?

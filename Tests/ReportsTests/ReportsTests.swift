@@ -168,6 +168,36 @@ final class ReportsTests: XCTestCase {
         XCTAssertFalse(result.findings.filter { $0.kind == .regenerate }.isEmpty)
     }
 
+    /// `lab runs` headlines each run with its experiment's primary metric (the first claim's), named in the header.
+    func testRunsHeadlinesThePrimaryMetric() throws {
+        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("lab").path
+        guard FileManager.default.isExecutableFile(atPath: exe) else { throw XCTSkip("the lab executable is not built next to the tests (\(exe))") }
+        try record(sizes: ["A"], ns: [16], seeds: [1])
+        func runs(_ args: [String]) throws -> [String] {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: exe)
+            p.arguments = ["runs", "--db", ledger.path] + args
+            p.currentDirectoryURL = URL(fileURLWithPath: root)
+            let out = Pipe()
+            p.standardOutput = out
+            try p.run()
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            XCTAssertEqual(p.terminationStatus, 0)
+            return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+        }
+        var lines = try runs([])
+        XCTAssertTrue(lines.first?.hasSuffix("  score") == true, "\(lines)")
+        XCTAssertTrue(lines.last?.hasSuffix("  0.1100") == true, "\(lines)")
+        // An experiment without a report spec falls back (eval_loss, heldout_loss, else the first key), named per run.
+        let run = try ledger.startRun(try Ledger.RunSpec(experiment: "other", cell: "c", seed: 1, config: ToyConfig(size: "A", n: 0), engine: toyEngine),
+                                      directory: root, warn: { _ in })
+        try run.finish(summary: ["zeta": 1, "heldout_loss": 2.5])
+        lines = try runs([])
+        XCTAssertTrue(lines.first?.hasSuffix("  main metric") == true, "\(lines)")
+        XCTAssertTrue(lines.last?.hasSuffix("  heldout_loss=2.5000") == true, "\(lines)")
+    }
+
     func testReproduceAnOlderCommitExactly() throws {
         let exe = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("lab").path
         guard FileManager.default.isExecutableFile(atPath: exe) else { throw XCTSkip("the lab executable is not built next to the tests (\(exe))") }
