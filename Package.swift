@@ -14,7 +14,8 @@ let package = Package(
     name: "DataLab",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "lab", targets: ["lab"]),
+        // The command line: target `LabCommand` (Sources/LabCommand), executable `lab`.
+        .executable(name: "lab", targets: ["LabCommand"]),
         .executable(name: "exp-task-scaling", targets: ["exp-task-scaling"]),
         .library(name: "Tensor", targets: ["Tensor"]),
         .library(name: "Models", targets: ["Models"]),
@@ -43,7 +44,7 @@ let package = Package(
         .target(name: "Text", dependencies: [], swiftSettings: optimized),
         .target(name: "Corpora", dependencies: ["Text", "Tensor"], swiftSettings: optimized),
         .target(name: "Evaluation", dependencies: ["Tensor", "Models", "Text"], swiftSettings: optimized),
-        .target(name: "Ledger", dependencies: ["Tensor", "CGit2", "CSQLite"], swiftSettings: optimized),
+        .target(name: "Ledger", dependencies: ["CGit2", "CSQLite"], swiftSettings: optimized),
         .target(name: "Reports", dependencies: ["Ledger", "Evaluation"], swiftSettings: optimized),
         .target(
             name: "Lab",
@@ -60,10 +61,11 @@ let package = Package(
             exclude: ["report.json"],
             swiftSettings: optimized
         ),
+        // The `lab` command (product `lab`; the target is named apart from the `Lab` library).
         .executableTarget(
-            name: "lab",
+            name: "LabCommand",
             dependencies: [
-                "Tensor", "Models", "Training", "Text", "Corpora", "Ledger", "Reports",
+                "Tensor", "Models", "Training", "Text", "Corpora", "Ledger", "Reports", "Lab",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimized

@@ -89,7 +89,7 @@ public final class Runner {
             let parent = reproductionParent ?? c.primaryParent.flatMap { finished[$0]?.id }
             var command = ["swift", "run", "exp-\(experiment)", "--\(options.grid.rawValue)", "--only", c.name, "--seed", String(c.seed), "--threads", String(Parallel.threads)]
             if let s = options.seeds { command += ["--seeds", String(s)] }
-            let spec = try Ledger.RunSpec(experiment: experiment, cell: c.name, seed: Int64(c.seed), config: c.config,
+            let spec = try Ledger.RunSpec(experiment: experiment, cell: c.name, seed: Int64(c.seed), config: c.config, engine: .current,
                                           overrides: ["grid": options.grid.rawValue, "planned_seeds": plannedSeeds.map(String.init).joined(separator: ",")],
                                           parentID: parent,
                                           rerun: RerunSpec(command: command, ignored: nondeterministicMetrics))

@@ -7,6 +7,10 @@ import Foundation
 /// directory (or the current directory outside git); `LAB_DB` or an explicit path overrides it.
 public final class Ledger: @unchecked Sendable {
     public let path: String
+    /// The absolute directory holding the ledger file; artifacts inside it are stored relative to it.
+    public let directory: String
+    /// The working-tree root (trailing slash) of the repository holding the ledger, if any.
+    let ledgerRepositoryRoot: String?
     let db: SQLiteDatabase
     let lock = NSLock()
     /// A `running` run without a heartbeat for this long reads as `crashed` (heartbeats come every 10 s).
@@ -18,6 +22,8 @@ public final class Ledger: @unchecked Sendable {
         let dir = (path as NSString).deletingLastPathComponent
         if !dir.isEmpty { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
         self.path = path
+        directory = Ledger.absoluteDirectory(of: path)
+        ledgerRepositoryRoot = GitRepository.open(containing: directory)?.workdir
         db = try SQLiteDatabase(path: path, create: true)
         try Migrations.prepare(db)
     }
@@ -43,14 +49,17 @@ public final class Ledger: @unchecked Sendable {
         public var parentID: String?
         /// How to run this cell again (for `lab reproduce`).
         public var rerun: RerunSpec?
+        /// The numeric engine the run computes with (BLAS core, kernel ISA, threads), recorded in its
+        /// environment. No default: the caller says what ran (`Engine.current` from the `Lab` module).
+        public var engine: RunEnvironment.Engine
 
         /// `config` is any Encodable (the resolved typed config), stored as canonical JSON.
-        public init<C: Encodable>(experiment: String, cell: String, seed: Int64, config: C, overrides: [String: String] = [:],
-                                  parentID: String? = nil, rerun: RerunSpec? = nil) throws {
+        public init<C: Encodable>(experiment: String, cell: String, seed: Int64, config: C, engine: RunEnvironment.Engine,
+                                  overrides: [String: String] = [:], parentID: String? = nil, rerun: RerunSpec? = nil) throws {
             let data = try JSONEncoder().encode(config)
             self.config = try JSONDecoder().decode(JSONValue.self, from: data)
             self.experiment = experiment; self.cell = cell; self.seed = seed; self.overrides = overrides; self.parentID = parentID
-            self.rerun = rerun
+            self.rerun = rerun; self.engine = engine
         }
     }
 
@@ -71,7 +80,7 @@ public final class Ledger: @unchecked Sendable {
             throw LedgerError.dirtyTree(what.joined(separator: ", "))
         }
         if requireClean && !code.isRepository { throw LedgerError.dirtyTree("not a git repository") }
-        let env = RunEnvironment.capture(repositoryRoot: code.root.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 })
+        let env = RunEnvironment.capture(repositoryRoot: code.root.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }, engine: spec.engine)
         let now = Date().timeIntervalSince1970
         let record = RunRecord(id: UUID().uuidString.lowercased(), experiment: spec.experiment, cell: spec.cell, seed: spec.seed,
                                parentID: spec.parentID, config: spec.config, overrides: spec.overrides, status: .running, error: nil,
@@ -190,11 +199,19 @@ public final class Ledger: @unchecked Sendable {
         }
     }
 
+    /// The files a run produced, with absolute paths usable on this machine: a stored relative path is
+    /// resolved against this ledger's directory or the run's repository root (see `Artifact`).
     public func artifacts(_ runID: String) throws -> [Artifact] {
-        let seq = try lookup(runID).seq
+        let (seq, run) = try lookup(runID)
+        return try storedArtifacts(seq).map { resolved($0, runRoot: run.code.root) }
+    }
+
+    /// A run's artifact rows as stored (portable paths, or absolute ones from before migration 003).
+    func storedArtifacts(_ seq: Int64) throws -> [Artifact] {
         lock.lock(); defer { lock.unlock() }
-        return try db.query("SELECT path, kind, size, sha256 FROM artifacts WHERE run_seq = ? ORDER BY path", [.int(seq)]).map {
-            Artifact(path: $0[0].string ?? "", kind: $0[1].string ?? "", size: $0[2].int ?? 0, sha256: $0[3].string ?? "")
+        return try db.query("SELECT path, kind, size, sha256, relative_to FROM artifacts WHERE run_seq = ? ORDER BY path", [.int(seq)]).map {
+            Artifact(path: $0[0].string ?? "", kind: $0[1].string ?? "", size: $0[2].int ?? 0, sha256: $0[3].string ?? "",
+                     relativeTo: $0[4].string.flatMap(Artifact.Base.init(rawValue:)))
         }
     }
 
@@ -207,19 +224,39 @@ public final class Ledger: @unchecked Sendable {
 
     // MARK: Export and import (JSON Lines)
 
-    /// Every run of `experiment` (or all), complete, oldest first.
+    /// Every run of `experiment` (or all), complete, oldest first, in the portable form of `exportRun`.
     public func export(experiment: String? = nil) throws -> [ExportedRun] {
-        try runs(Filter(experiment: experiment)).map { r in
-            ExportedRun(run: r, metrics: try metrics(r.id), artifacts: try artifacts(r.id),
-                        patch: try r.code.diffSHA256.flatMap { try patch($0) })
-        }
+        try runs(Filter(experiment: experiment)).map { try exportRun($0.id) }
     }
 
-    /// Imports runs. A run already present with identical content is skipped; one present with different
-    /// content is refused (nothing is overwritten). All or nothing. Returns (imported, skipped).
+    /// One run, complete, as a record that reads the same on any clone: no absolute path of this machine.
+    /// Artifact paths are relative to the ledger's directory or the repository root where the file lies
+    /// inside one (absolute otherwise; see `Artifact`), and `code.root` (this machine's working-tree path)
+    /// is left out (nil): a reader uses its own clone's root.
+    public func exportRun(_ runID: String) throws -> ExportedRun {
+        let (seq, r) = try lookup(runID)
+        var run = r
+        run.code.root = nil
+        return ExportedRun(run: run, metrics: try metrics(r.id), artifacts: try storedArtifacts(seq).map { portable($0, runRoot: r.code.root) },
+                           patch: try r.code.diffSHA256.flatMap { try patch($0) })
+    }
+
+    /// `item` as this ledger stores an imported run: `code.root` dropped (another machine's path), absolute
+    /// artifact paths inside this ledger's directory (or the repository holding it) made relative.
+    func portable(_ item: ExportedRun) -> ExportedRun {
+        var out = item
+        out.run.code.root = nil
+        out.artifacts = item.artifacts.map { portable($0, runRoot: nil) }
+        return out
+    }
+
+    /// Imports runs, from records with portable paths or (older exports) absolute ones: see `portable`.
+    /// A run already present with identical content is skipped; one present with different content is
+    /// refused (nothing is overwritten). All or nothing. Returns (imported, skipped).
     @discardableResult
-    public func importRuns(_ items: [ExportedRun]) throws -> (imported: Int, skipped: Int) {
+    public func importRuns(_ records: [ExportedRun]) throws -> (imported: Int, skipped: Int) {
         var imported = 0, skipped = 0
+        let items = records.map { portable($0) }
         for item in items {
             if let sha = item.run.code.diffSHA256, let p = item.patch, SHA256.hex(Array(p.utf8)) != sha {
                 throw LedgerError.importConflict("run \(item.run.id): its patch does not match its recorded SHA-256")
@@ -228,8 +265,7 @@ public final class Ledger: @unchecked Sendable {
         var pending: [ExportedRun] = []
         for item in items {
             if let existing = try? lookup(item.run.id), existing.run.id == item.run.id {
-                let mine = ExportedRun(run: existing.run, metrics: try metrics(item.run.id), artifacts: try artifacts(item.run.id),
-                                       patch: try existing.run.code.diffSHA256.flatMap { try patch($0) })
+                let mine = try exportRun(item.run.id)
                 var theirs = item
                 if theirs.run.status == .crashed { theirs.run.status = .running }
                 var mineCmp = mine
@@ -250,8 +286,9 @@ public final class Ledger: @unchecked Sendable {
                     while try st.step() {}
                 }
                 for a in item.artifacts {
-                    try db.run("INSERT INTO artifacts(run_seq, path, kind, size, sha256) VALUES (?, ?, ?, ?, ?)",
-                               [.int(seq), .text(a.path), .text(a.kind), .int(a.size), .text(a.sha256)])
+                    try db.run("INSERT INTO artifacts(run_seq, path, kind, size, sha256, relative_to) VALUES (?, ?, ?, ?, ?, ?)",
+                               [.int(seq), .text(a.path), .text(a.kind), .int(a.size), .text(a.sha256),
+                                a.relativeTo.map { .text($0.rawValue) } ?? .null])
                 }
                 imported += 1
             }

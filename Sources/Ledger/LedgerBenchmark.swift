@@ -16,9 +16,12 @@ public struct LedgerBenchmarkResult: Codable, Sendable {
 
 public enum LedgerBenchmark {
     /// Logs `rows` points (4 keys, consecutive steps) into a new run of `ledger`, then finishes it.
-    public static func run(_ ledger: Ledger, rows: Int, experiment: String = "ledger-bench", cell: String = "bench") throws -> LedgerBenchmarkResult {
+    /// `engine` is recorded in the run's environment, as for any run.
+    public static func run(_ ledger: Ledger, rows: Int, engine: RunEnvironment.Engine, experiment: String = "ledger-bench",
+                           cell: String = "bench") throws -> LedgerBenchmarkResult {
         struct Config: Codable { var rows: Int }
-        let run = try ledger.startRun(try Ledger.RunSpec(experiment: experiment, cell: cell, seed: 0, config: Config(rows: rows)), warn: { _ in })
+        let spec = try Ledger.RunSpec(experiment: experiment, cell: cell, seed: 0, config: Config(rows: rows), engine: engine)
+        let run = try ledger.startRun(spec, warn: { _ in })
         let keys: [MetricKey] = [.trainLoss, .learningRate, .gradNorm, .tokensPerSecond]
         let t0 = DispatchTime.now().uptimeNanoseconds
         for i in 0..<rows { run.log(keys[i % 4], step: i / 4, Double(i) * 0.5) }

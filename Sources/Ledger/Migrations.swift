@@ -55,6 +55,9 @@ enum Migrations {
         """),
         // How to run a cell again (`lab reproduce`): command line and metric tolerances, as JSON.
         ("002_runs_rerun", "ALTER TABLE runs ADD COLUMN rerun_json TEXT;"),
+        // Portable artifact paths: what a relative `artifacts.path` is relative to ('ledger' or
+        // 'repository'); NULL for an absolute path (every row written before this migration).
+        ("003_artifacts_relative_to", "ALTER TABLE artifacts ADD COLUMN relative_to TEXT;"),
     ]
 
     /// Opens-time checks and migration. Throws, without writing, for a file that is not SQLite, not a

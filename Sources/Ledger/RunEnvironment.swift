@@ -1,5 +1,4 @@
 import Foundation
-import Tensor
 
 /// The machine and toolchain a run executed on.
 public struct RunEnvironment: Codable, Equatable, Sendable {
@@ -15,7 +14,27 @@ public struct RunEnvironment: Codable, Equatable, Sendable {
     /// SHA-256 of Package.resolved at the repository root (the dependency versions), nil if absent.
     public var packageResolvedSHA256: String?
 
-    public static func capture(repositoryRoot: String?) -> RunEnvironment {
+    /// The numeric engine a run computed with. The ledger does not know the engine; whoever starts a
+    /// run says what ran (`Engine.current` in the `Lab` module reads it from Tensor).
+    public struct Engine: Codable, Equatable, Sendable {
+        /// OpenBLAS core and how it was chosen (e.g. "SkylakeX (selected by lab; environment had Haswell)").
+        public var blasCore: String
+        /// The instruction set the hand-written kernels dispatched to (e.g. "avx512").
+        public var kernelISA: String
+        /// Worker threads of the engine.
+        public var threads: Int
+
+        public init(blasCore: String, kernelISA: String, threads: Int) {
+            self.blasCore = blasCore; self.kernelISA = kernelISA; self.threads = threads
+        }
+    }
+
+    /// The engine part of this environment.
+    public var engine: Engine { Engine(blasCore: blasCore, kernelISA: kernelISA, threads: threads) }
+
+    /// The machine and toolchain now, with `engine` as the caller reports it. `repositoryRoot` locates
+    /// Package.resolved.
+    public static func capture(repositoryRoot: String?, engine: Engine) -> RunEnvironment {
         var uts = utsname()
         uname(&uts)
         func field<T>(_ v: T) -> String {
@@ -36,7 +55,7 @@ public struct RunEnvironment: Codable, Equatable, Sendable {
         if let root = repositoryRoot { resolved = SHA256.file(root + "/Package.resolved")?.hash }
         return RunEnvironment(host: ProcessInfo.processInfo.hostName, os: os, cpu: cpu,
                               cpuCount: ProcessInfo.processInfo.activeProcessorCount, swiftVersion: compilerVersion,
-                              blasCore: BLAS.coreProvenance, kernelISA: BLAS.kernelISA, threads: Parallel.threads,
+                              blasCore: engine.blasCore, kernelISA: engine.kernelISA, threads: engine.threads,
                               packageResolvedSHA256: resolved)
     }
 

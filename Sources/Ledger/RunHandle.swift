@@ -63,14 +63,17 @@ public final class RunHandle: @unchecked Sendable {
         for (k, v) in values.sorted(by: { $0.key.rawValue < $1.key.rawValue }) { log(k, step: step, v) }
     }
 
-    /// Records a file the run produced: its path, size and SHA-256 now.
+    /// Records a file the run produced: its path, size and SHA-256 now. The path is stored relative to the
+    /// ledger's directory or the repository root when the file lies inside one (see `Artifact`);
+    /// `Ledger.artifacts` gives it back absolute.
     public func addArtifact(path: String, kind: String) throws {
         guard let (hash, size) = SHA256.file(path) else {
             throw LedgerError.invalid("cannot read artifact \(path)", hint: "log artifacts after writing them")
         }
+        let a = ledger.portable(Artifact(path: Ledger.absolute(path), kind: kind, size: Int64(size), sha256: hash), runRoot: record.code.root)
         try queue.sync {
-            try writer.run("INSERT INTO artifacts(run_seq, path, kind, size, sha256) VALUES (?, ?, ?, ?, ?) ON CONFLICT(run_seq, path) DO UPDATE SET kind = excluded.kind, size = excluded.size, sha256 = excluded.sha256",
-                           [.int(seq), .text(path), .text(kind), .int(Int64(size)), .text(hash)])
+            try writer.run("INSERT INTO artifacts(run_seq, path, kind, size, sha256, relative_to) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(run_seq, path) DO UPDATE SET kind = excluded.kind, size = excluded.size, sha256 = excluded.sha256, relative_to = excluded.relative_to",
+                           [.int(seq), .text(a.path), .text(kind), .int(Int64(size)), .text(hash), a.relativeTo.map { .text($0.rawValue) } ?? .null])
         }
     }
 

@@ -27,7 +27,7 @@ public struct RunRecord: Codable, Equatable, Sendable {
     public var pid: Int32
     public var code: CodeState
     public var environment: RunEnvironment
-    /// Final summaries (e.g. "eval_loss", "heldout_accuracy").
+    /// Final summaries (e.g. "eval_loss", "heldout_em").
     public var summary: [String: Double]
     /// How to run this cell again, if the experiment said (absent in records from before migration 002).
     public var rerun: RerunSpec?
@@ -75,11 +75,32 @@ public struct MetricPoint: Codable, Equatable, Sendable {
 }
 
 /// A file a run produced (checkpoint, generated data set), with its size and SHA-256 at logging time.
+///
+/// From `Ledger.artifacts(_:)` the path is absolute (usable here). In an exported record it is portable:
+/// relative to the ledger's directory or to the repository root, as `relativeTo` says, or absolute when
+/// the file lay outside both (see `Ledger.portable`). Records exported before this field hold absolute
+/// paths and import as they are.
 public struct Artifact: Codable, Equatable, Sendable {
     public var path: String
     public var kind: String
     public var size: Int64
     public var sha256: String
+    /// What a relative `path` is relative to; nil for an absolute path.
+    public var relativeTo: Base?
+
+    /// The directory a relative artifact path starts from.
+    public enum Base: String, Codable, Sendable {
+        /// The directory holding the ledger file (e.g. `artifacts/<experiment>/<run>/model.safetensors`).
+        case ledger
+        /// The root of the run's git working tree.
+        case repository
+    }
+
+    public init(path: String, kind: String, size: Int64, sha256: String, relativeTo: Base? = nil) {
+        self.path = path; self.kind = kind; self.size = size; self.sha256 = sha256; self.relativeTo = relativeTo
+    }
+
+    enum CodingKeys: String, CodingKey { case path, kind, size, sha256, relativeTo = "relative_to" }
 }
 
 /// The JSON Lines unit of `lab export` / `lab import`: a run with everything that belongs to it.

@@ -30,10 +30,12 @@ public enum Audit {
     }
 
     /// Paths a run of `experiment` depends on: a change to any of them since the run's commit makes it stale.
-    /// Left out: the experiment's `report.json` (it shapes the report only) and `Sources/lab/` (the `lab`
-    /// command is an executable no experiment links).
+    /// Left out: the experiment's `report.json` (it shapes the report only) and `Sources/LabCommand/` (the
+    /// `lab` command is an executable no experiment links), also under its old path `Sources/lab/`, so a run
+    /// made before the rename does not read as stale because of it.
     public static func dependencies(experiment: String) -> (paths: [String], excluded: [String]) {
-        (["Package.swift", "Sources/", "experiments/\(experiment)/"], ["experiments/\(experiment)/report.json", "Sources/lab/"])
+        (["Package.swift", "Sources/", "experiments/\(experiment)/"],
+         ["experiments/\(experiment)/report.json", "Sources/LabCommand/", "Sources/lab/"])
     }
 
     /// Run ids cited in a report (its `<!-- lab:runs ... -->` footer).

@@ -40,6 +40,10 @@ func makeRepository(_ test: XCTestCase) throws -> String {
 
 struct TinyConfig: Codable { var lr: Double; var layers: Int; var name: String }
 
+/// The engine test runs record (the ledger is handed it; it never reads Tensor).
+let testEngine = RunEnvironment.Engine(blasCore: "TestCore (test)", kernelISA: "scalar", threads: 1)
+
 func spec(_ cell: String = "c1", seed: Int64 = 1, lr: Double = 0.001) throws -> Ledger.RunSpec {
-    try Ledger.RunSpec(experiment: "exp-test", cell: cell, seed: seed, config: TinyConfig(lr: lr, layers: 2, name: "tiny"), overrides: ["lr": "\(lr)"])
+    try Ledger.RunSpec(experiment: "exp-test", cell: cell, seed: seed, config: TinyConfig(lr: lr, layers: 2, name: "tiny"), engine: testEngine,
+                       overrides: ["lr": "\(lr)"])
 }

@@ -24,7 +24,7 @@ final class LedgerTests: XCTestCase {
         XCTAssertFalse(r.code.dirty, "the ledger lives in an ignored folder: \(r.code.untracked)")
         XCTAssertEqual(r.overrides, ["lr": "0.001"])
         XCTAssertEqual(r.config, .object(["lr": .number(0.001), "layers": .number(2), "name": .string("tiny")]))
-        XCTAssertFalse(r.environment.blasCore.isEmpty)
+        XCTAssertEqual(r.environment.engine, testEngine, "the environment records the engine the caller handed in")
         XCTAssertEqual(r.pid, getpid())
         let m = try ledger.metrics(run.id).filter { $0.key == "train_loss" }
         XCTAssertEqual(m.map(\.step), [1, 2, 3])

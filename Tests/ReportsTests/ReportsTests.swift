@@ -3,6 +3,9 @@ import Ledger
 import XCTest
 @testable import Reports
 
+/// The engine the toy runs record.
+let toyEngine = RunEnvironment.Engine(blasCore: "TestCore (test)", kernelISA: "scalar", threads: 1)
+
 /// Reports against a real temporary git repository and a real ledger: regeneration byte for byte,
 /// `--check` catching a hand edit, the audit's findings, and `lab reproduce` of an older commit.
 final class ReportsTests: XCTestCase {
@@ -50,7 +53,7 @@ final class ReportsTests: XCTestCase {
         for size in sizes {
             for n in ns {
                 for seed in seeds {
-                    let spec = try Ledger.RunSpec(experiment: "toy", cell: "size=\(size),n=\(n)", seed: seed, config: ToyConfig(size: size, n: n))
+                    let spec = try Ledger.RunSpec(experiment: "toy", cell: "size=\(size),n=\(n)", seed: seed, config: ToyConfig(size: size, n: n), engine: toyEngine)
                     let run = try ledger.startRun(spec, directory: root, warn: { _ in })
                     for step in 1...5 { run.log(.trainLoss, step: step, 1.0 / Double(step)) }
                     try run.finish(summary: ["score": 0.1 * Double(n) / 16 + 0.01 * Double(seed) + (size == "B" ? 0.05 : 0),
@@ -106,7 +109,7 @@ final class ReportsTests: XCTestCase {
         // Score falls with n: the interval lies below min_effect.
         for n in [0, 16] {
             for seed: Int64 in [1, 2, 3] {
-                let run = try ledger.startRun(try Ledger.RunSpec(experiment: "toy", cell: "n=\(n)", seed: seed, config: ToyConfig(size: "A", n: n)), directory: root, warn: { _ in })
+                let run = try ledger.startRun(try Ledger.RunSpec(experiment: "toy", cell: "n=\(n)", seed: seed, config: ToyConfig(size: "A", n: n), engine: toyEngine), directory: root, warn: { _ in })
                 try run.finish(summary: ["score": 0.5 - 0.01 * Double(n) + 0.001 * Double(seed * seed), "loss": 1])
             }
         }
@@ -138,7 +141,7 @@ final class ReportsTests: XCTestCase {
 
         // A run made on a dirty tree is flagged.
         try write("let engine = 3\n", "Sources/Engine/engine.swift")
-        let dirtyRun = try ledger.startRun(try Ledger.RunSpec(experiment: "toy", cell: "size=A,n=4", seed: 1, config: ToyConfig(size: "A", n: 4)), directory: root, warn: { _ in })
+        let dirtyRun = try ledger.startRun(try Ledger.RunSpec(experiment: "toy", cell: "size=A,n=4", seed: 1, config: ToyConfig(size: "A", n: 4), engine: toyEngine), directory: root, warn: { _ in })
         try dirtyRun.finish(summary: ["score": 0.3, "loss": 1])
         try sh(["checkout", "--", "Sources/Engine/engine.swift"])
         try Tables.write(try Tables.generate(experiment: "toy", root: root, ledger: ledger), root: root)
@@ -163,6 +166,36 @@ final class ReportsTests: XCTestCase {
         XCTAssertEqual(result.findings.filter { $0.kind == .notAncestor }.map(\.run), [records[1].run.id])
         // Edited records no longer give the committed report.
         XCTAssertFalse(result.findings.filter { $0.kind == .regenerate }.isEmpty)
+    }
+
+    /// `lab runs` headlines each run with its experiment's primary metric (the first claim's), named in the header.
+    func testRunsHeadlinesThePrimaryMetric() throws {
+        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("lab").path
+        guard FileManager.default.isExecutableFile(atPath: exe) else { throw XCTSkip("the lab executable is not built next to the tests (\(exe))") }
+        try record(sizes: ["A"], ns: [16], seeds: [1])
+        func runs(_ args: [String]) throws -> [String] {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: exe)
+            p.arguments = ["runs", "--db", ledger.path] + args
+            p.currentDirectoryURL = URL(fileURLWithPath: root)
+            let out = Pipe()
+            p.standardOutput = out
+            try p.run()
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            XCTAssertEqual(p.terminationStatus, 0)
+            return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+        }
+        var lines = try runs([])
+        XCTAssertTrue(lines.first?.hasSuffix("  score") == true, "\(lines)")
+        XCTAssertTrue(lines.last?.hasSuffix("  0.1100") == true, "\(lines)")
+        // An experiment without a report spec falls back (eval_loss, heldout_loss, else the first key), named per run.
+        let run = try ledger.startRun(try Ledger.RunSpec(experiment: "other", cell: "c", seed: 1, config: ToyConfig(size: "A", n: 0), engine: toyEngine),
+                                      directory: root, warn: { _ in })
+        try run.finish(summary: ["zeta": 1, "heldout_loss": 2.5])
+        lines = try runs([])
+        XCTAssertTrue(lines.first?.hasSuffix("  main metric") == true, "\(lines)")
+        XCTAssertTrue(lines.last?.hasSuffix("  heldout_loss=2.5000") == true, "\(lines)")
     }
 
     func testReproduceAnOlderCommitExactly() throws {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Lab
 import Ledger
 import Models
 import Tensor
@@ -82,7 +83,7 @@ struct BenchCommand: ParsableCommand {
     func runLedger() throws {
         let path = db ?? NSTemporaryDirectory() + "lab-ledger-bench-\(UUID().uuidString).sqlite"
         defer { if db == nil { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } } }
-        let r = try LedgerBenchmark.run(try Ledger(path: path), rows: rows)
+        let r = try LedgerBenchmark.run(try Ledger(path: path), rows: rows, engine: .current)
         if json { print(try Format.json(r)) } else {
             print(String(format: "ledger: %d metric rows in a real SQLite file: %.0f rows/s sustained (logged to committed); %.0f ns per log call on the training thread",
                          r.rows, r.rowsPerS, r.logCallNs))

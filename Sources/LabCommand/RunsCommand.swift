@@ -1,12 +1,14 @@
 import ArgumentParser
 import Foundation
 import Ledger
+import Reports
 
 /// `lab runs`: one line per run.
 struct RunsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runs",
-        abstract: "List runs: id, experiment, cell, seed, status, commit (* = dirty), duration, main metric."
+        abstract: "List runs: id, experiment, cell, seed, status, commit (* = dirty), duration, headline metric.",
+        discussion: "The headline metric is the experiment's primary metric (the first claim's metric in experiments/EXPERIMENT/report.json), else eval_loss or heldout_loss, else the first final metric alphabetically; the header names it."
     )
     @OptionGroup var ledger: LedgerOptions
     @Option(help: "Only this experiment.") var experiment: String?
@@ -26,15 +28,17 @@ struct RunsCommand: ParsableCommand {
             return
         }
         if runs.isEmpty { print("no runs"); return }
-        print("id        experiment            cell                      seed  status    commit     duration  main metric")
-        for r in runs {
+        var headline = Headline(root: try? repositoryRoot())
+        let (title, cells) = headline.column(runs, format: Format.number)
+        print("id        experiment            cell                      seed  status    commit     duration  \(title)")
+        for (r, cell) in zip(runs, cells) {
             print(String(format: "%@  %@  %@  %4lld  %@  %@  %8@  %@",
                          String(r.id.prefix(8)) as NSString,
                          r.experiment.padding(toLength: 20, withPad: " ", startingAt: 0) as NSString,
                          String(r.cell.prefix(24)).padding(toLength: 24, withPad: " ", startingAt: 0) as NSString,
                          r.seed, r.status.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0) as NSString,
                          r.code.shortCommit.padding(toLength: 9, withPad: " ", startingAt: 0) as NSString,
-                         Format.duration(r.duration) as NSString, Format.mainMetric(r.summary) as NSString))
+                         Format.duration(r.duration) as NSString, cell as NSString))
         }
     }
 }

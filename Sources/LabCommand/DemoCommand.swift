@@ -1,6 +1,7 @@
 import ArgumentParser
 import Corpora
 import Foundation
+import Lab
 import Ledger
 import Models
 import Tensor
@@ -82,7 +83,7 @@ struct DemoCommand: ParsableCommand {
         struct DemoConfig: Codable { var model: GPTConfig; var train: TrainConfig; var corpusMB: Double; var vocab: Int; var batch: Int }
         let book = try ledger.open()
         let spec = try Ledger.RunSpec(experiment: "demo", cell: "d\(width)-L\(layers)-v\(vocab)", seed: Int64(seed),
-                                      config: DemoConfig(model: cfg, train: tc, corpusMB: corpusMB, vocab: vocab, batch: batch),
+                                      config: DemoConfig(model: cfg, train: tc, corpusMB: corpusMB, vocab: vocab, batch: batch), engine: .current,
                                       overrides: commandLineOverrides(after: "demo"), parentID: RerunSpec.reproductionParent,
                                       rerun: RerunSpec(command: rerunCommand(subcommand: "demo")))
         let run = try book.startRun(spec, requireClean: requireClean)

@@ -32,13 +32,6 @@ enum Format {
         return abs(v) >= 1e-3 && abs(v) < 1e6 ? String(format: "%.4f", v) : String(format: "%.4g", v)
     }
 
-    /// The run's headline metric: the first summary key in this order of preference, else the first key.
-    static func mainMetric(_ s: [String: Double]) -> String {
-        for k in ["heldout_accuracy", "eval_loss", "heldout_loss", "loss", "train_loss"] { if let v = s[k] { return "\(k)=\(number(v))" } }
-        if let (k, v) = s.sorted(by: { $0.key < $1.key }).first { return "\(k)=\(number(v))" }
-        return "-"
-    }
-
     static func json<T: Encodable>(_ v: T, pretty: Bool = false) throws -> String {
         let enc = JSONEncoder()
         enc.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]

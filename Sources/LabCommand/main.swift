@@ -7,7 +7,7 @@ BLAS.selectFastKernels()
 BLAS.verifyKernels()
 
 /// `lab`: the command line of the laboratory.
-struct Lab: ParsableCommand {
+struct LabCLI: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lab",
         abstract: "Train, evaluate and audit small transformers for data-centric experiments.",
@@ -19,4 +19,4 @@ struct Lab: ParsableCommand {
     )
 }
 
-Lab.main()
+LabCLI.main()
