@@ -91,19 +91,19 @@ struct DemoCommand: ParsableCommand {
         let t0 = Date()
         var summary: [String: Double] = [:]
         try run.run { run in
+            // Every step and evaluation goes to the ledger through the shared bridge; the demo prints its own lines.
+            let log = TrainingLog(run: run) { r in
+                if r.step % 25 == 0 || r.step == 1 {
+                    let el = Date().timeIntervalSince(t0), eta = el / Double(r.step) * Double(steps - r.step)
+                    say(String(format: "step %4d/%d  loss %.3f  lr %.2e  |g| %.2f  %.0f tok/s  ETA %.0fs", r.step, steps, r.loss, r.lr, r.gradNorm,
+                               Double(r.tokens) / r.seconds, eta))
+                }
+            }
             try trainer.run(checkpointDirectory: dir.appendingPathComponent("checkpoint")) { event in
+                log.record(event)
                 switch event {
-                case .step(let r):
-                    run.log(step: r.step, [.trainLoss: Double(r.loss), .learningRate: Double(r.lr), .gradNorm: Double(r.gradNorm),
-                                           .tokensPerSecond: Double(r.tokens) / r.seconds])
-                    if r.step % 25 == 0 || r.step == 1 {
-                        let el = Date().timeIntervalSince(t0), eta = el / Double(r.step) * Double(steps - r.step)
-                        say(String(format: "step %4d/%d  loss %.3f  lr %.2e  |g| %.2f  %.0f tok/s  ETA %.0fs", r.step, steps, r.loss, r.lr, r.gradNorm,
-                                   Double(r.tokens) / r.seconds, eta))
-                    }
-                case .evaluation(let e):
-                    run.log(.evalLoss, step: e.step, Double(e.loss))
-                    say(String(format: "step %4d  held-out loss %.3f (4 batches)", e.step, e.loss))
+                case .step: break
+                case .evaluation(let e): say(String(format: "step %4d  held-out loss %.3f (4 batches)", e.step, e.loss))
                 case .checkpoint(let s, let d): say("checkpoint at step \(s): \(d.path)")
                 }
             }

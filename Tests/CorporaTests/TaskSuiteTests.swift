@@ -56,3 +56,37 @@ final class TaskSuiteTests: XCTestCase {
         XCTAssertEqual(suite.phrasing(t, input: "lamp").prompt, "lamp and then s gives: ")
     }
 }
+
+final class TaskSuiteSetsTests: XCTestCase {
+    let suite = TaskSuite()
+
+    func testLadderIsNestedAndSpansClusters() {
+        let held = ["prepend", "format", "lookup"]
+        let a = suite.ladder(seed: 1001, excluding: held)
+        XCTAssertEqual(a.count, suite.tasks.filter { !held.contains($0.cluster) }.count)
+        XCTAssertFalse(a.contains { held.contains($0.cluster) })
+        XCTAssertEqual(Set(a.prefix(11).map(\.cluster)).count, 11, "the first 11 tasks come from the 11 held-in clusters")
+        XCTAssertNotEqual(a.map(\.id), suite.ladder(seed: 1002, excluding: held).map(\.id))
+        XCTAssertEqual(a.map(\.id), suite.ladder(seed: 1001, excluding: held).map(\.id))
+    }
+
+    func testProbeItemsOfSomeClustersAreThoseOfAll() {
+        let all = suite.probeItems(clusters: suite.clusters, perCluster: 20, seed: 99)
+        let some = suite.probeItems(clusters: ["lookup", "format"], perCluster: 20, seed: 99)
+        XCTAssertEqual(some, all.filter { $0.cluster == "lookup" } + all.filter { $0.cluster == "format" })
+    }
+
+    func testEvaluationItemsUseEvalInputsAndTheHeldOutTemplate() {
+        let items = suite.evaluationItems(suite.tasks(in: "reorder"), perCluster: 50, seed: 4242)
+        XCTAssertEqual(items.count, 50)
+        let train = Set(suite.trainingExamples(suite.tasks(in: "reorder"), perTask: 20, seed: 1).map { $0.taskID + "\u{1}" + $0.input })
+        XCTAssertTrue(items.allSatisfy { !train.contains($0.pair) })
+        XCTAssertTrue(items.allSatisfy { $0.answer == $0.task.answer(for: $0.input) })
+    }
+
+    func testGuessChance() {
+        let lookup = suite.tasks.first { $0.id == "lookup(b)" }!
+        XCTAssertEqual(suite.guessChance(lookup, input: "a=1 b=7 c=2"), 1.0 / 3, accuracy: 1e-12)
+        XCTAssertEqual(suite.guessChance(suite.tasks.first { $0.family == "reverse" }!, input: "lamp"), 0)
+    }
+}
