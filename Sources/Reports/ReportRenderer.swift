@@ -134,7 +134,7 @@ public enum ReportRenderer {
                     if seeds.isEmpty { row += " – |" } else {
                         let t = Statistics.paired(seeds.map { a[$0]! }, seeds.map { b[$0]! })
                         let m = spec.metrics.first { $0.key == p.metric }!
-                        row += " \(signed(t.difference.mean, m)) \(bracket(t.difference, m))\(t.pValue.isFinite ? String(format: ", p=%.3f", t.pValue) : "") |"
+                        row += " \(signed(t.difference.mean, m)) \(bracket(t.difference, m))\(t.pValue.map { String(format: ", p=%.3f", $0) } ?? "") |"
                     }
                 } else { row += " – |" }
             }
@@ -160,7 +160,7 @@ public enum ReportRenderer {
                 let cmp = "\(spec.x.label) \(number(r.toX)) vs \(number(r.fromX))"
                 if let t = r.test {
                     md += "| \(r.series) | \(cmp) | \(signed(t.difference.mean, m)) | \(bracket(t.difference, m)) | \(r.pairedSeeds.count) | "
-                    md += (t.pValue.isFinite ? String(format: "%.3f", t.pValue) : "–") + " | "
+                    md += (t.pValue.map { String(format: "%.3f", $0) } ?? "–") + " | "
                     md += (t.permutationPValue.map { String(format: "%.3f", $0) } ?? "–") + " | \(r.verdict.rawValue) |\n"
                 } else {
                     md += "| \(r.series) | \(cmp) | – | – | 0 | – | – | \(r.verdict.rawValue) |\n"
