@@ -19,3 +19,20 @@ ci = stats.t.interval(0.95, len(d) - 1, loc=d.mean(), scale=stats.sem(d))
 print(f"paired: mean diff {d.mean():.10f} t {r.statistic:.10f} p {r.pvalue:.10f} ci {ci[0]:.10f} {ci[1]:.10f}")
 m = stats.t.interval(0.95, len(a) - 1, loc=a.mean(), scale=stats.sem(a))
 print(f"mean ci of a: {a.mean():.10f} {m[0]:.10f} {m[1]:.10f}")
+
+# Paired differences that tie up to rounding (0.007 twice): SciPy returns a huge t and p ~ 1e-15, an overstatement
+# that Statistics.paired refuses (no p; the exact sign-flip test, whose floor is 2/2^n, is used instead).
+with np.errstate(all="ignore"):
+    tie = stats.ttest_rel([0.10, 0.20], [0.107, 0.207])
+print(f"SciPy on tied differences (overstates): t {tie.statistic} p {tie.pvalue}")
+for n in [1, 2, 3, 5, 6]:
+    print(f"sign-flip floor n={n}: {min(1, 2 / 2**n):.10f}")
+
+# Seeds a decisive interval needs: the smallest n >= 2 with t.ppf(0.975, n-1) * sd / sqrt(n) < |mean - target|.
+def seeds_to_exclude(target, mean, sd):
+    n = 2
+    while stats.t.ppf(0.975, n - 1) * sd / np.sqrt(n) >= abs(mean - target):
+        n += 1
+    return n
+for target, mean, sd in [(0, 1.0, 1.0), (0, 0.076, 0.0410), (0.05, 0.01, 0.02), (0, 0.022, 0.0197)]:
+    print(f"seeds to exclude {target} (mean {mean}, sd {sd}): {seeds_to_exclude(target, mean, sd)}")

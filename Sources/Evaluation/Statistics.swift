@@ -16,14 +16,25 @@ public enum Statistics {
 
     /// A paired comparison (b - a over matched seeds).
     public struct PairedTest: Codable, Equatable, Sendable {
+        /// The mean difference with its Student-t interval. When every difference is equal (`degenerate`) the
+        /// interval has zero width: that is no evidence of certainty, only of a spread that cannot be estimated.
         public var difference: Interval
-        public var t: Double
-        /// Two-sided p-value of the paired t-test.
-        public var pValue: Double
+        /// The t statistic; nil when the t-test is undefined (see `tTestUndefined`).
+        public var t: Double?
+        /// Two-sided p-value of the paired t-test; nil when the t-test is undefined (see `tTestUndefined`).
+        public var pValue: Double?
+        /// Why the t-test gives no p-value (fewer than two pairs, or all differences equal); nil when it is defined.
+        public var tTestUndefined: String?
         /// Two-sided p-value of the exact sign-flip permutation test (all 2^n flips; n <= 20).
         public var permutationPValue: Double?
-        public var test: String { "paired t-test over \(difference.n) seeds" }
+        /// Two or more differences, all equal: the spread is zero, the t interval collapses to a point and the
+        /// t-test is undefined; only the exact sign-flip test speaks.
+        public var degenerate: Bool { difference.n >= 2 && tTestUndefined != nil }
+        public var test: String { tTestUndefined == nil ? "paired t-test over \(difference.n) seeds" : "exact sign-flip test over \(difference.n) seeds" }
     }
+
+    /// The reason `paired` gives when every difference is equal.
+    public static let allDifferencesEqual = "all paired differences are equal: the t-test is undefined; the exact sign-flip test is used"
 
     public static func mean(_ xs: [Double]) -> Double { xs.isEmpty ? .nan : xs.reduce(0, +) / Double(xs.count) }
 
@@ -34,33 +45,45 @@ public enum Statistics {
         return (xs.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(xs.count - 1)).squareRoot()
     }
 
+    /// Whether two or more values are all equal (to 1e-12 relative: differences of fractions that tie can
+    /// differ in the last bit). Such a sample has no spread to build an interval or a t statistic from.
+    public static func allEqual(_ xs: [Double]) -> Bool {
+        guard xs.count > 1, let lo = xs.min(), let hi = xs.max() else { return false }
+        return hi - lo <= 1e-12 * max(1, abs(lo), abs(hi))
+    }
+
     /// Student-t interval for the mean at `level` (0.95: the 95% interval). With one value the interval
-    /// is unbounded (-inf, inf): one seed says nothing about spread.
+    /// is unbounded (-inf, inf): one seed says nothing about spread. With all values equal (`allEqual`) it is
+    /// the point [mean, mean]: zero width from zero observed spread, which callers must not read as certainty.
     public static func meanInterval(_ xs: [Double], level: Double = 0.95) -> Interval {
         let n = xs.count, m = mean(xs)
         guard n > 1 else { return Interval(mean: m, low: -.infinity, high: .infinity, n: n) }
+        if allEqual(xs) { return Interval(mean: m, low: m, high: m, n: n) }
         let half = tQuantile(0.5 + level / 2, df: Double(n - 1)) * standardDeviation(xs) / Double(n).squareRoot()
         return Interval(mean: m, low: m - half, high: m + half, n: n)
     }
 
     /// Paired comparison of b against a (same seeds, same order): the interval of b - a and the tests.
+    /// With fewer than two pairs, or with all differences equal (zero spread, e.g. two seeds whose differences
+    /// tie exactly), the t-test has no p-value (`pValue` nil, `tTestUndefined` says why) rather than p = 0.
     public static func paired(_ a: [Double], _ b: [Double], level: Double = 0.95) -> PairedTest {
         precondition(a.count == b.count, "paired samples differ in length")
         let d = zip(a, b).map { $1 - $0 }
         let interval = meanInterval(d, level: level)
         let n = d.count
         let sd = standardDeviation(d)
-        var t = Double.nan, p = Double.nan
-        if n > 1 {
-            if sd > 0 {
-                t = interval.mean / (sd / Double(n).squareRoot())
-                p = 2 * tSurvival(abs(t), df: Double(n - 1))
-            } else {
-                t = interval.mean == 0 ? 0 : (interval.mean > 0 ? .infinity : -.infinity)
-                p = interval.mean == 0 ? 1 : 0
-            }
+        var t: Double?, p: Double?, undefined: String?
+        if n < 2 {
+            undefined = "fewer than two paired seeds: the t-test is undefined"
+        } else if allEqual(d) || !(sd > 0) {
+            undefined = allDifferencesEqual
+        } else {
+            let tt = interval.mean / (sd / Double(n).squareRoot())
+            t = tt
+            p = 2 * tSurvival(abs(tt), df: Double(n - 1))
         }
-        return PairedTest(difference: interval, t: t, pValue: p, permutationPValue: n <= 20 && n > 0 ? signFlipPValue(d) : nil)
+        return PairedTest(difference: interval, t: t, pValue: p, tTestUndefined: undefined,
+                          permutationPValue: n <= 20 && n > 0 ? signFlipPValue(d) : nil)
     }
 
     /// Exact two-sided sign-flip test of mean(d) = 0: the share of the 2^n sign patterns whose |mean| is at
@@ -75,6 +98,42 @@ public enum Statistics {
             if abs(s) >= observed - 1e-12 * max(1, observed) { extreme += 1 }
         }
         return Double(extreme) / Double(1 << n)
+    }
+
+    // MARK: What a number of seeds can show
+
+    /// The smallest two-sided p-value the exact sign-flip test can reach with `n` paired seeds: 2 / 2^n (only
+    /// the all-positive and all-negative patterns are as extreme as a sample whose signs all agree). With
+    /// two seeds it is 0.5, so no two-seed comparison is significant by this test; n = 0 gives 1.
+    public static func minimumSignFlipPValue(seeds n: Int) -> Double {
+        n < 1 ? 1 : min(1, 2 / pow(2, Double(n)))
+    }
+
+    /// The fewest paired seeds with which the exact sign-flip test can reach p < `alpha` (6 for 0.05).
+    public static func seedsForSignFlip(alpha: Double = 0.05) -> Int {
+        var n = 1
+        while minimumSignFlipPValue(seeds: n) >= alpha { n += 1 }
+        return n
+    }
+
+    /// The smallest n >= 2 with t_{(1+level)/2, n-1} * sd / sqrt(n) < |mean - target|: how many seeds the
+    /// `level` interval of a mean needs to exclude `target` if the observed mean and spread held. Nil when
+    /// `sd` is zero or not finite (no spread to extrapolate from), when mean equals target, or when more than
+    /// `limit` seeds would be needed.
+    public static func seedsToExclude(_ target: Double, mean: Double, sd: Double, level: Double = 0.95, limit: Int = 1000) -> Int? {
+        let gap = abs(mean - target)
+        guard sd.isFinite, sd > 0, gap.isFinite, gap > 0, limit >= 2 else { return nil }
+        for n in 2...limit where tQuantile(0.5 + level / 2, df: Double(n - 1)) * sd / Double(n).squareRoot() < gap { return n }
+        return nil
+    }
+
+    /// How many paired seeds a decisive verdict would need if the observed mean difference and its spread
+    /// held: the interval must clear zero when `mean >= minEffect` (towards "replicated"), or clear
+    /// `minEffect` from below otherwise (towards "not replicated"), and there must be at least
+    /// `seedsForSignFlip(alpha:)` seeds so the exact sign-flip test can agree. Nil as for `seedsToExclude`.
+    public static func seedsForDecision(mean: Double, sd: Double, minEffect: Double, level: Double = 0.95, limit: Int = 1000) -> Int? {
+        let target = mean >= minEffect ? 0 : minEffect
+        return seedsToExclude(target, mean: mean, sd: sd, level: level, limit: limit).map { max($0, seedsForSignFlip(alpha: 1 - level)) }
     }
 
     /// Percentile bootstrap interval of the mean, `resamples` draws from a seeded generator (deterministic).

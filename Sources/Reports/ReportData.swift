@@ -12,12 +12,30 @@ public struct ReportData {
     /// Runs the selected ones name as parents (e.g. pretraining), recursively.
     public var parents: [ExportedRun]
     public var cells: [Cell]
-    /// The seed set most cells have; a cell with another set is flagged.
-    public var expectedSeeds: [Int64]
+    /// The x values present, in table and plot order (numbers by value; categories by `spec.x.order`, then by text).
+    public var xs: [String]
+    /// The seed set every cell should have; a cell with another set is flagged.
+    public var plannedSeeds: [Int64]
+    /// Where `plannedSeeds` comes from.
+    public var seedPlan: SeedPlan
+
+    /// How the planned seed set was found.
+    public enum SeedPlan: Equatable, Sendable {
+        /// Every selected run records the same `planned_seeds` override.
+        case recorded
+        /// Runs record different sets: the most recent run's is used; `others` are the other sets recorded.
+        case conflicting(others: [[Int64]])
+        /// No run records one (records from before the runner wrote `planned_seeds`): the most common seed set.
+        case inferred
+    }
+
+    /// The override key under which the experiment runner records the planned seeds ("1,2,3").
+    public static let plannedSeedsKey = "planned_seeds"
 
     public struct Cell {
         public var series: String
-        public var x: Double
+        /// The x value as text (`ReportData.xKey`): "16" on a numeric axis, "filtered" on a categorical one.
+        public var x: String
         /// Runs sorted by seed.
         public var runs: [RunRecord]
         public var seeds: [Int64] { runs.map(\.seed) }
@@ -33,6 +51,31 @@ public struct ReportData {
         }
     }
 
+    /// The text naming an x value: numbers in their shortest form ("16", "0.5"), categories as given. A
+    /// numeric axis reads "16", 16 and 16.0 as one value; nil when a numeric axis gets a non-number.
+    public static func xKey(_ raw: String, categorical: Bool) -> String? {
+        if categorical { return raw }
+        return Double(raw).map(number)
+    }
+
+    /// `xKey` for a spec's x value.
+    public static func xKey(_ v: ReportSpec.XValue, categorical: Bool) -> String? {
+        switch v {
+        case .number(let d): return number(d)
+        case .text(let s): return xKey(s, categorical: categorical)
+        }
+    }
+
+    /// A number as the reports print it: integers without a decimal point, others in %g.
+    public static func number(_ x: Double) -> String { x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : String(format: "%g", x) }
+
+    /// Parses a `planned_seeds` override ("1,2,3"); nil when it is not a list of integers.
+    public static func parseSeeds(_ text: String) -> [Int64]? {
+        let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let seeds = parts.compactMap { Int64($0) }
+        return seeds.isEmpty || seeds.count != parts.count ? nil : Array(Set(seeds)).sorted()
+    }
+
     /// A config value at a dotted path, as text (strings unquoted), or nil.
     public static func configValue(_ run: RunRecord, _ path: String) -> String? {
         guard let v = run.config.flattened()[path] else { return nil }
@@ -45,7 +88,8 @@ public struct ReportData {
         var latest: [String: ExportedRun] = [:]
         for r in records where r.run.experiment == spec.experiment && r.run.status == .finished {
             guard spec.select.allSatisfy({ configValue(r.run, $0.key) == $0.value }) else { continue }
-            guard configValue(r.run, spec.x.key).flatMap(Double.init) != nil, configValue(r.run, spec.series.key) != nil else { continue }
+            guard configValue(r.run, spec.x.key).flatMap({ xKey($0, categorical: spec.x.categorical ?? false) }) != nil,
+                  configValue(r.run, spec.series.key) != nil else { continue }
             let key = "\(r.run.cell)\u{1}\(r.run.seed)"
             if let have = latest[key], (have.run.endedAt ?? 0, have.run.id) >= (r.run.endedAt ?? 0, r.run.id) { continue }
             latest[key] = r
@@ -62,7 +106,8 @@ public struct ReportData {
         return (latest.values.sorted(by: order), parents.values.sorted(by: order))
     }
 
-    /// Groups the selected runs into cells and finds the expected seed set.
+    /// Groups the selected runs into cells (x as text: numbers in shortest form, categories as given) and
+    /// finds the planned seed set.
     public init(spec: ReportSpec, records: [ExportedRun]) throws {
         self.spec = spec
         (runs, parents) = ReportData.select(records, spec: spec)
@@ -70,17 +115,41 @@ public struct ReportData {
             throw ReportError.input("no finished runs of '\(spec.experiment)' match \(spec.select.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))",
                                     hint: "run the experiment's grid first (e.g. `swift run exp-\(spec.experiment) --full`), or check --db")
         }
+        let categorical = spec.x.categorical ?? false
         var groups: [String: Cell] = [:]
         for e in runs {
-            let s = ReportData.configValue(e.run, spec.series.key)!, x = Double(ReportData.configValue(e.run, spec.x.key)!)!
+            let s = ReportData.configValue(e.run, spec.series.key)!
+            let x = ReportData.xKey(ReportData.configValue(e.run, spec.x.key)!, categorical: categorical)!
             groups["\(s)\u{1}\(x)", default: Cell(series: s, x: x, runs: [])].runs.append(e.run)
         }
-        let selected = runs, seriesKey = spec.series.key
+        let distinct = Array(Set(groups.values.map(\.x)))
+        if categorical {
+            let order = spec.x.order ?? []
+            xs = order.filter(distinct.contains) + distinct.filter { !order.contains($0) }.sorted()
+        } else {
+            xs = distinct.sorted { Double($0)! < Double($1)! }
+        }
+        let selected = runs, seriesKey = spec.series.key, xIndex = Dictionary(uniqueKeysWithValues: xs.enumerated().map { ($1, $0) })
         cells = groups.values.map { var c = $0; c.runs.sort { ($0.seed, $0.id) < ($1.seed, $1.id) }; return c }
-            .sorted { ReportData.seriesOrder($0.series, $1.series, key: seriesKey, runs: selected) || ($0.series == $1.series && $0.x < $1.x) }
+            .sorted { ReportData.seriesOrder($0.series, $1.series, key: seriesKey, runs: selected) || ($0.series == $1.series && xIndex[$0.x]! < xIndex[$1.x]!) }
+        (plannedSeeds, seedPlan) = ReportData.plannedSeeds(runs: runs.map(\.run), cells: cells)
+    }
+
+    /// The planned seed set: the `planned_seeds` override of the most recent run that records one (flagged
+    /// as `.conflicting` when runs disagree); without any, the seed set most cells have (`.inferred`).
+    public static func plannedSeeds(runs: [RunRecord], cells: [Cell]) -> ([Int64], SeedPlan) {
+        let recorded = runs.compactMap { r in r.overrides[plannedSeedsKey].flatMap(parseSeeds).map { (r, $0) } }
+        if let latest = recorded.max(by: { ($0.0.startedAt, $0.0.id) < ($1.0.startedAt, $1.0.id) }) {
+            let others = Array(Set(recorded.map(\.1)).subtracting([latest.1])).sorted { $0.lexicographicallyPrecedes($1) }
+            return (latest.1, others.isEmpty ? .recorded : .conflicting(others: others))
+        }
         var counts: [[Int64]: Int] = [:]
         for c in cells { counts[c.seeds, default: 0] += 1 }
-        expectedSeeds = counts.max { ($0.value, $0.key.count) < ($1.value, $1.key.count) }?.key ?? []
+        let ranked = counts.sorted {
+            ($0.value, $0.key.count) != ($1.value, $1.key.count) ? ($0.value, $0.key.count) > ($1.value, $1.key.count) : $0.key.lexicographicallyPrecedes($1.key)
+        }
+        let inferred = ranked.first?.key ?? []
+        return (inferred, .inferred)
     }
 
     /// Series sort by the mean "params" final metric when runs report it (smaller models first), else by name.
@@ -100,5 +169,9 @@ public struct ReportData {
         return seen
     }
 
-    public func cell(series: String, x: Double) -> Cell? { cells.first { $0.series == series && $0.x == x } }
+    /// The cell of `series` at x (as `xKey` text), if any run made it.
+    public func cell(series: String, x: String) -> Cell? { cells.first { $0.series == series && $0.x == x } }
+
+    /// The x values `series` has, in axis order.
+    public func xs(of series: String) -> [String] { xs.filter { cell(series: series, x: $0) != nil } }
 }

@@ -25,17 +25,8 @@ public enum ReportRenderer {
         md += resultsTable(data) + "\n"
         for plot in spec.plots {
             let name = "\(spec.experiment)-\(plot.metric)-\(plot.kind).svg"
-            guard let m = spec.metrics.first(where: { $0.key == plot.metric }) else {
-                throw ReportError.input("plot '\(plot.title)' uses metric '\(plot.metric)', which is not a column", hint: "add it to \"metrics\"")
-            }
-            let xs = Array(Set(data.cells.map(\.x))).sorted()
-            let series = data.series.map { s in
-                SVGPlot.Series(name: "\(spec.series.label) \(s)", points: xs.map { x in
-                    data.cell(series: s, x: x).map { c in let i = c.interval(plot.metric); return (i.mean, i.low, i.high) }
-                })
-            }
-            files.append((name, SVGPlot.render(kind: plot.kind, title: plot.title, xLabel: spec.x.label, yLabel: m.label,
-                                               xLabels: xs.map(number), series: series, percent: m.percent ?? false)))
+            let m = spec.metrics.first { $0.key == plot.metric }!
+            files.append((name, self.plot(plot, metric: m, data)))
             md += "![\(plot.title)](\(name))\n\n"
         }
 
@@ -50,6 +41,39 @@ public enum ReportRenderer {
         md += provenance(data)
         files.insert(("\(spec.experiment).md", md), at: 0)
         return files
+    }
+
+    /// One plot's SVG: line and bar charts with the metric's chance floor dashed, or a heatmap.
+    static func plot(_ plot: ReportSpec.Plot, metric m: ReportSpec.Metric, _ data: ReportData) -> String {
+        let spec = data.spec
+        if plot.kind == "heatmap" {
+            let rows = data.series.map { s in
+                SVGHeatmap.Row(name: s, cells: data.xs.map { x in
+                    data.cell(series: s, x: x).flatMap { c in
+                        let i = c.interval(plot.metric)
+                        return i.n == 0 ? nil : SVGHeatmap.Cell(value: i.mean, text: format(i.mean, m), n: i.n)
+                    }
+                })
+            }
+            return SVGHeatmap.render(title: plot.title, xLabel: spec.x.label, yLabel: spec.series.label, xLabels: data.xs, rows: rows)
+        }
+        let series = data.series.map { s in
+            SVGPlot.Series(name: "\(spec.series.label) \(s)", points: data.xs.map { x in
+                data.cell(series: s, x: x).map { c in let i = c.interval(plot.metric); return (i.mean, i.low, i.high) }
+            })
+        }
+        let chance = data.xs.map { x in chanceLevel(m, data.cells.filter { $0.x == x }) }
+        return SVGPlot.render(kind: plot.kind, title: plot.title, xLabel: spec.x.label, yLabel: m.label, xLabels: data.xs,
+                              series: series, percent: m.percent ?? false, chance: chance)
+    }
+
+    /// The metric's chance floor over `cells`: the declared constant, or the mean of the runs' chance metric;
+    /// nil when none is declared or reported.
+    static func chanceLevel(_ m: ReportSpec.Metric, _ cells: [ReportData.Cell]) -> Double? {
+        if let c = m.chance { return c }
+        guard let key = m.chanceMetric else { return nil }
+        let vs = cells.flatMap(\.runs).compactMap { $0.summary[key] }.filter(\.isFinite)
+        return vs.isEmpty ? nil : Statistics.mean(vs)
     }
 
     /// The results table and the verdicts (what an experiment prints when its grid ends).
@@ -71,7 +95,13 @@ public enum ReportRenderer {
 
     static func setupSection(_ data: ReportData) -> String {
         let spec = data.spec
-        var md = "Runs: \(data.runs.count) (\(data.cells.count) cells; seeds \(data.expectedSeeds.map(String.init).joined(separator: ", ")))"
+        var md = "Runs: \(data.runs.count) (\(data.cells.count) cells; planned seeds \(seedList(data.plannedSeeds))"
+        switch data.seedPlan {
+        case .recorded: md += ", as recorded by the runs)"
+        case .inferred: md += "; planned seed set not recorded; inferred from the runs)"
+        case .conflicting(let others):
+            md += ", as recorded by the most recent run; ⚠ other runs record \(others.map { "(\(seedList($0)))" }.joined(separator: ", ")))"
+        }
         if !data.parents.isEmpty { md += ", plus \(data.parents.count) parent runs (e.g. pretraining) that they start from" }
         md += ". Selection: finished runs of `\(spec.experiment)` with "
         md += spec.select.sorted { $0.key < $1.key }.map { "`\($0.key)=\($0.value)`" }.joined(separator: ", ")
@@ -104,71 +134,127 @@ public enum ReportRenderer {
     static func resultsTable(_ data: ReportData) -> String {
         let spec = data.spec
         let primary = spec.claims.first
+        let categorical = spec.x.categorical ?? false
         var md = "Each cell: mean over seeds with its 95% Student-t interval in brackets; n is the number of seeds."
+        if spec.metrics.contains(where: \.hasChance) { md += " chance: the metric's chance floor (declared in the report spec, or the mean of what the runs report)." }
         if let p = primary {
-            md += " Δ: the paired difference in \(label(p.metric, spec)) against \(spec.x.label) = \(number(p.from)) of the same series (same seeds), with its 95% interval and the paired t-test's p."
+            let b = p.baselineSide
+            let against = [b.series.map { "\(spec.series.label) \($0)" } ?? "the same \(spec.series.label)",
+                           b.x.flatMap { ReportData.xKey($0, categorical: categorical) }.map { "\(spec.x.label) = \($0)" } ?? "the same \(spec.x.label)"]
+            md += " Δ: the paired difference in \(label(p.metric, spec)) against \(against.joined(separator: " at ")) (same seeds), with its 95% interval and the paired t-test's p."
         }
         md += " Runs: the run ids (first 8 characters; see Provenance).\n\n"
-        var header = "| \(spec.series.label) | \(spec.x.label) | n |", rule = "|---|---:|---:|"
-        for m in spec.metrics { header += " \(m.label) |"; rule += "---:|" }
-        if primary != nil { header += " Δ \(label(primary!.metric, spec)) |"; rule += "---:|" }
+        var header = "| \(spec.series.label) | \(spec.x.label) | n |", rule = "|---|\(categorical ? "---" : "---:")|---:|"
+        for m in spec.metrics {
+            header += " \(m.label) |"; rule += "---:|"
+            if m.hasChance { header += " chance |"; rule += "---:|" }
+        }
+        if let p = primary { header += " Δ \(label(p.metric, spec)) |"; rule += "---:|" }
         header += " runs |"; rule += "---|"
         md += header + "\n" + rule + "\n"
-        var flags: [String] = []
+        var flags: [String] = [], anyEqual = false
         for c in data.cells {
-            let mark = c.seeds == data.expectedSeeds ? "" : " ⚠"
+            let mark = c.seeds == data.plannedSeeds ? "" : " ⚠"
             if !mark.isEmpty {
-                let missing = Set(data.expectedSeeds).subtracting(c.seeds).sorted(), extra = Set(c.seeds).subtracting(data.expectedSeeds).sorted()
-                var s = "\(spec.series.label) \(c.series), \(spec.x.label) \(number(c.x)):"
-                if !missing.isEmpty { s += " missing seed \(missing.map(String.init).joined(separator: ", "))" }
-                if !extra.isEmpty { s += "\(missing.isEmpty ? "" : ";") extra seed \(extra.map(String.init).joined(separator: ", "))" }
+                let missing = Set(data.plannedSeeds).subtracting(c.seeds).sorted(), extra = Set(c.seeds).subtracting(data.plannedSeeds).sorted()
+                var s = "\(spec.series.label) \(c.series), \(spec.x.label) \(c.x):"
+                if !missing.isEmpty { s += " missing seed \(seedList(missing))" }
+                if !extra.isEmpty { s += "\(missing.isEmpty ? "" : ";") extra seed \(seedList(extra))" }
                 flags.append(s)
             }
-            var row = "| \(c.series) | \(number(c.x)) | \(c.runs.count)\(mark) |"
-            for m in spec.metrics { row += " \(cellText(c.interval(m.key), m)) |" }
-            if let p = primary {
-                if c.x == p.from { row += " (baseline) |" }
-                else if let base = data.cell(series: c.series, x: p.from) {
-                    let a = base.values(p.metric), b = c.values(p.metric)
-                    let seeds = Set(a.keys).intersection(b.keys).sorted()
-                    if seeds.isEmpty { row += " – |" } else {
-                        let t = Statistics.paired(seeds.map { a[$0]! }, seeds.map { b[$0]! })
-                        let m = spec.metrics.first { $0.key == p.metric }!
-                        row += " \(signed(t.difference.mean, m)) \(bracket(t.difference, m))\(t.pValue.isFinite ? String(format: ", p=%.3f", t.pValue) : "") |"
-                    }
-                } else { row += " – |" }
+            var row = "| \(c.series) | \(c.x) | \(c.runs.count)\(mark) |"
+            for m in spec.metrics {
+                let i = c.interval(m.key)
+                anyEqual = anyEqual || isPoint(i)
+                row += " \(cellText(i, m)) |"
+                if m.hasChance { row += " \(chanceLevel(m, [c]).map { format($0, m) } ?? "–") |" }
             }
+            if let p = primary { row += " \(deltaText(data, claim: p, cell: c)) |" }
             row += " " + c.runs.map { "`\($0.id.prefix(8))`" }.joined(separator: " ") + " |"
             md += row + "\n"
         }
+        if anyEqual {
+            md += "\n[all equal]: every seed gave the same value, so there is no spread to build an interval from; a zero-width interval would not be certainty.\n"
+        }
         if !flags.isEmpty {
-            md += "\n⚠ Seeds differ from the grid's set (\(data.expectedSeeds.map(String.init).joined(separator: ", "))): " + flags.joined(separator: "; ") + ".\n"
+            md += "\n⚠ Seeds differ from the planned set (\(seedList(data.plannedSeeds))): " + flags.joined(separator: "; ") + ".\n"
+        }
+        let noChance = spec.metrics.filter { ($0.percent ?? false) && !$0.hasChance }
+        if !noChance.isEmpty {
+            md += "\n⚠ No chance floor declared for \(noChance.map(\.label).joined(separator: ", ")) (percentages): "
+            md += "declare `chance` or `chance_metric` in the report spec so the table shows what guessing scores.\n"
         }
         return md
+    }
+
+    /// The Δ cell of the results table: `cell` against the first claim's baseline side resolved at this cell.
+    static func deltaText(_ data: ReportData, claim: ReportSpec.Claim, cell c: ReportData.Cell) -> String {
+        let b = claim.baselineSide
+        let base = CellKey(series: b.series ?? c.series,
+                           x: b.x.flatMap { ReportData.xKey($0, categorical: data.spec.x.categorical ?? false) } ?? c.x)
+        if base == CellKey(series: c.series, x: c.x) { return "(baseline)" }
+        guard let t = data.compare(base, CellKey(series: c.series, x: c.x), metric: claim.metric).test else { return "–" }
+        let m = data.spec.metrics.first { $0.key == claim.metric }!
+        var text = "\(signed(t.difference.mean, m)) \(bracket(t.difference, m))"
+        if let p = t.pValue { text += ", p" + pText(p, equals: "=") }
+        else if t.degenerate, let q = t.permutationPValue { text += ", t-test undefined, sign-flip p" + pText(q, equals: "=") }
+        return text
     }
 
     static func verdictSection(_ data: ReportData) -> String {
         let spec = data.spec
         var md = "Rule: " + Verdict.rule + "\n\n"
-        for claim in spec.claims {
-            let (per, overall) = data.evaluate(claim)
+        md += "In each claim's table, *smallest p reachable*: the exact two-sided sign-flip test cannot go below 2/2^n with n paired seeds;"
+        md += " the t-test has no such floor but rests on a spread estimated from n − 1 degrees of freedom."
+        md += " *Seeds for a decisive answer*, if the observed mean and spread held: the smallest n with t₀.₉₇₅,ₙ₋₁·sd/√n below"
+        md += " |mean − target| (target 0 when the mean reaches `min_effect`, else `min_effect`), and at least"
+        md += " \(Statistics.seedsForSignFlip(alpha: Verdict.alpha)) so the sign-flip test can reach p < \(Verdict.alpha); — when the spread is zero or undefined.\n\n"
+        let evaluated = spec.claims.map { ($0, data.evaluate($0)) }
+        if evaluated.count > 1 {
+            md += "Overall:\n\n" + evaluated.map { "- \($0.0.text): **\($0.1.overall.rawValue)**\n" }.joined() + "\n"
+        }
+        for (claim, (results, overall)) in evaluated {
             let m = spec.metrics.first { $0.key == claim.metric }!
             md += "**\(claim.text)**: **\(overall.rawValue)** at this scale.\n\n"
-            md += "| \(spec.series.label) | compared | effect (paper's direction) | 95% interval | paired seeds | paired t-test p | sign-flip p | verdict |\n"
-            md += "|---|---|---:|---|---:|---:|---:|---|\n"
-            for r in per {
-                let cmp = "\(spec.x.label) \(number(r.toX)) vs \(number(r.fromX))"
-                if let t = r.test {
-                    md += "| \(r.series) | \(cmp) | \(signed(t.difference.mean, m)) | \(bracket(t.difference, m)) | \(r.pairedSeeds.count) | "
-                    md += (t.pValue.isFinite ? String(format: "%.3f", t.pValue) : "–") + " | "
-                    md += (t.permutationPValue.map { String(format: "%.3f", $0) } ?? "–") + " | \(r.verdict.rawValue) |\n"
-                } else {
-                    md += "| \(r.series) | \(cmp) | – | – | 0 | – | – | \(r.verdict.rawValue) |\n"
+            md += "| compared | effect (paper's direction) | 95% interval | paired seeds | paired t-test p | sign-flip p | smallest p reachable | seeds for a decisive answer | verdict |\n"
+            md += "|---|---:|---|---:|---:|---:|---|---:|---|\n"
+            var unpaired: [String] = [], degenerate: [String] = []
+            for r in results {
+                let cmp = comparisonText(r.baseline, r.treatment, spec)
+                if !r.unpairedSeeds.isEmpty { unpaired.append("\(cmp): seed \(seedList(r.unpairedSeeds))") }
+                guard let t = r.test else {
+                    md += "| \(cmp) | – | – | 0 | – | – | – | — | \(r.verdict.rawValue) |\n"
+                    continue
                 }
+                let n = r.pairedSeeds.count
+                if t.degenerate { degenerate.append("\(cmp) (\(signed(t.difference.mean, m)) for each seed)") }
+                md += "| \(cmp) | \(signed(t.difference.mean, m)) | \(bracket(t.difference, m)) | \(n) | "
+                md += (t.pValue.map { pText($0) } ?? (t.degenerate ? "undefined ‡" : "–")) + " | "
+                md += (t.permutationPValue.map { pText($0) } ?? "–") + " | "
+                md += String(format: "sign-flip %.3f; t-test: no floor", Statistics.minimumSignFlipPValue(seeds: n)) + (n < 3 ? ", unreliable at n < 3" : "") + " | "
+                let needed: String
+                if let k = r.seedsNeeded { needed = String(k) }
+                else if n >= 2 && !t.degenerate && Statistics.standardDeviation(r.differences) > 0 { needed = "> 1000" }
+                else { needed = "—" }
+                md += "\(needed) | \(r.verdict.rawValue) |\n"
             }
-            md += "\nSmallest effect that counts (`min_effect`): \(format(claim.minEffect, m))\((m.percent ?? false) ? " points" : "").\n\n"
+            md += "\nSmallest effect that counts (`min_effect`): \(format(claim.minEffect, m))\((m.percent ?? false) ? " points" : "")."
+            md += " Pairing: by seed (the same seed in both cells = the same draws)"
+            md += unpaired.isEmpty ? "; every seed is paired.\n" : "; left unpaired: \(unpaired.joined(separator: "; ")).\n"
+            if !degenerate.isEmpty {
+                md += "\n‡ All paired differences are equal in \(degenerate.joined(separator: "; ")): the 95% interval is degenerate "
+                md += "(zero observed spread is not certainty) and the t-test is undefined; the exact sign-flip test decides.\n"
+            }
+            md += "\n"
         }
         return md
+    }
+
+    /// "size S: tasks 256 vs 0" within a series, "size M vs S at tasks all" across series.
+    static func comparisonText(_ b: CellKey, _ t: CellKey, _ spec: ReportSpec) -> String {
+        if b.series == t.series { return "\(spec.series.label) \(t.series): \(spec.x.label) \(t.x) vs \(b.x)" }
+        if b.x == t.x { return "\(spec.series.label) \(t.series) vs \(b.series) at \(spec.x.label) \(t.x)" }
+        return "\(spec.series.label) \(t.series), \(spec.x.label) \(t.x) vs \(spec.series.label) \(b.series), \(spec.x.label) \(b.x)"
     }
 
     static func provenance(_ data: ReportData) -> String {
@@ -196,7 +282,14 @@ public enum ReportRenderer {
 
     static func label(_ key: String, _ spec: ReportSpec) -> String { spec.metrics.first { $0.key == key }?.label ?? key }
 
-    static func number(_ x: Double) -> String { x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : String(format: "%g", x) }
+    /// A p-value to three decimals; below 0.001 as "<0.001" (a p that rounds to 0.000 is not zero). With
+    /// `equals`, the sign for inline use ("=0.042", "<0.001").
+    static func pText(_ p: Double, equals: String = "") -> String { p < 0.0005 ? "<0.001" : equals + String(format: "%.3f", p) }
+
+    static func seedList(_ seeds: [Int64]) -> String { seeds.map(String.init).joined(separator: ", ") }
+
+    /// Two or more values and a zero-width interval: all values were equal.
+    static func isPoint(_ i: Statistics.Interval) -> Bool { i.n >= 2 && i.low == i.high }
 
     static func format(_ v: Double, _ m: ReportSpec.Metric) -> String {
         guard v.isFinite else { return "–" }
@@ -210,6 +303,7 @@ public enum ReportRenderer {
 
     static func bracket(_ i: Statistics.Interval, _ m: ReportSpec.Metric) -> String {
         guard i.low.isFinite && i.high.isFinite else { return "[n<2]" }
+        if isPoint(i) { return "[all equal]" }
         return "[\(format(i.low, m)), \(format(i.high, m))]"
     }
 

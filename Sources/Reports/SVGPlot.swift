@@ -20,8 +20,8 @@ public enum SVGPlot {
     }
 
     /// A y range covering every finite mean and bound, with round ticks.
-    static func yTicks(_ series: [Series], scale: Double) -> (lo: Double, hi: Double, ticks: [Double]) {
-        var vals: [Double] = [0]
+    static func yTicks(_ series: [Series], scale: Double, extra: [Double] = []) -> (lo: Double, hi: Double, ticks: [Double]) {
+        var vals: [Double] = [0] + extra.filter(\.isFinite).map { $0 * scale }
         for s in series { for p in s.points { if let p { vals += [p.mean, p.low, p.high].filter(\.isFinite).map { $0 * scale } } } }
         var lo = vals.min()!, hi = vals.max()!
         if hi - lo < 1e-12 { hi = lo + 1 }
@@ -32,11 +32,13 @@ public enum SVGPlot {
     }
 
     /// A chart: "line" draws each series as a line with a shaded 95% band; "bars" draws grouped bars with
-    /// 95% error bars. `xLabels` name the positions (equally spaced: a ladder like 0, 4, 16, 64 reads well).
+    /// 95% error bars. `xLabels` name the positions (equally spaced: a ladder like 0, 4, 16, 64 reads well,
+    /// and so do categories). `chance` gives the chance floor at each position (nil where unknown; empty for
+    /// none), drawn as a dashed grey line across the chart (a segment per group for bars).
     public static func render(kind: String, title: String, xLabel: String, yLabel: String, xLabels: [String],
-                              series: [Series], percent: Bool) -> String {
+                              series: [Series], percent: Bool, chance: [Double?] = []) -> String {
         let scale = percent ? 100.0 : 1.0
-        let (lo, hi, ticks) = yTicks(series, scale: scale)
+        let (lo, hi, ticks) = yTicks(series, scale: scale, extra: chance.compactMap { $0 })
         let pw = width - left - right, ph = height - top - bottom
         let n = max(xLabels.count, 1)
         func px(_ i: Int) -> Double { kind == "bars" ? left + pw * (Double(i) + 0.5) / Double(n) : left + (n == 1 ? pw / 2 : pw * Double(i) / Double(n - 1)) }
@@ -88,8 +90,26 @@ public enum SVGPlot {
             o += "<rect x=\"\(f(width - right + 16))\" y=\"\(f(ly - 9))\" width=\"14\" height=\"10\" fill=\"\(color)\"/>\n"
             o += "<text x=\"\(f(width - right + 36))\" y=\"\(f(ly))\">\(escape(s.name))</text>\n"
         }
+        let chancePoints = chance.enumerated().compactMap { i, c in c.map { (i, $0) } }
+        if !chancePoints.isEmpty {
+            let dash = "stroke=\"#555\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\" fill=\"none\""
+            if kind == "line" {
+                // A constant floor spans the whole width; one that varies with x joins its points.
+                let xs = chancePoints.count == 1 ? [left, left + pw] : chancePoints.map { px($0.0) }
+                let ys = chancePoints.count == 1 ? [chancePoints[0].1, chancePoints[0].1] : chancePoints.map(\.1)
+                o += "<polyline points=\"\(zip(xs, ys).map { "\(f($0)),\(f(clampY($1)))" }.joined(separator: " "))\" \(dash)/>\n"
+            } else {
+                for (i, c) in chancePoints {
+                    o += "<path d=\"M\(f(px(i) - groupWidth / 2 - 4)) \(f(clampY(c)))H\(f(px(i) + groupWidth / 2 + 4))\" \(dash)/>\n"
+                }
+            }
+            let ly = top + 10 + Double(series.count) * 20
+            o += "<path d=\"M\(f(width - right + 16)) \(f(ly - 4))h14\" \(dash)/>\n"
+            o += "<text x=\"\(f(width - right + 36))\" y=\"\(f(ly))\">chance</text>\n"
+        }
+        let legendRows = series.count + (chancePoints.isEmpty ? 0 : 1)
         let note = kind == "line" ? "band: 95% interval over seeds" : "bars: 95% interval over seeds"
-        o += "<text x=\"\(f(width - right + 16))\" y=\"\(f(top + 10 + Double(series.count) * 20 + 8))\" font-size=\"10\" fill=\"#555\">\(note)</text>\n"
+        o += "<text x=\"\(f(width - right + 16))\" y=\"\(f(top + 10 + Double(legendRows) * 20 + 8))\" font-size=\"10\" fill=\"#555\">\(note)</text>\n"
         o += "</svg>\n"
         return o
     }

@@ -48,10 +48,7 @@ public enum Tables {
         // Parents recorded under another experiment name still belong to the report.
         let known = Set(records.map(\.run.id))
         for parent in Set(records.compactMap(\.run.parentID)).subtracting(known).sorted() {
-            if let r = try? ledger.run(parent) {
-                records.append(ExportedRun(run: r, metrics: try ledger.metrics(r.id), artifacts: try ledger.artifacts(r.id),
-                                           patch: try r.code.diffSHA256.flatMap { try ledger.patch($0) }))
-            }
+            if let r = try? ledger.run(parent) { records.append(try ledger.exportRun(r.id)) }
         }
         let (runs, parents) = ReportData.select(records, spec: spec)
         let text = try encode((parents + runs).sorted { ($0.run.startedAt, $0.run.id) < ($1.run.startedAt, $1.run.id) }.map { thin($0) })

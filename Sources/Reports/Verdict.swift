@@ -7,55 +7,121 @@ public enum Verdict: String, Codable, Sendable {
 
     /// The rule, as printed in every report.
     public static let rule = """
-    For each series, the effect is the paired difference over seeds (same seed = same task draw and \
-    initialization) between the compared cell and the baseline cell, signed so that the paper's direction \
-    is positive, with its 95% Student-t interval. **Replicated**: the interval lies above zero. \
-    **Not replicated**: the interval lies below the smallest effect the claim needs (`min_effect`), so an \
-    effect of the paper's kind is ruled out at this scale. **Inconclusive**: neither (including fewer than \
-    two paired seeds). Overall: replicated when every series replicates; not replicated when none does and \
-    at least one rules the effect out; inconclusive otherwise.
+    For each compared pair of cells, the effect is the paired difference over seeds (same seed = same task \
+    draw and initialization) between the treatment cell and the baseline cell, signed so that the paper's \
+    direction is positive, with its 95% Student-t interval. **Replicated**: the interval lies above zero and \
+    the mean effect is at least the smallest effect the claim needs (`min_effect`). **Not replicated**: the \
+    interval lies entirely below `min_effect`, so an effect of the paper's kind is ruled out at this scale. \
+    **Inconclusive**: neither (including fewer than two paired seeds, and a significant effect smaller than \
+    `min_effect`). When all paired differences are equal the t interval collapses to a point and the t-test \
+    is undefined; the exact sign-flip test then decides instead (p < 0.05 for the differences against zero \
+    towards replicated, for the differences minus `min_effect` towards not replicated), and it cannot reach \
+    p < 0.05 with fewer than 6 seeds. Overall: replicated when every comparison replicates; not replicated \
+    when none does and at least one rules the effect out; inconclusive otherwise.
     """
+
+    /// The significance level of the exact sign-flip test when it decides (all differences equal).
+    public static let alpha = 0.05
+
+    /// The verdict on one set of paired differences (treatment - baseline, signed to the paper's direction)
+    /// by `rule`.
+    public static func decide(differences d: [Double], minEffect: Double) -> Verdict {
+        guard d.count >= 2 else { return .inconclusive }
+        let test = Statistics.paired([Double](repeating: 0, count: d.count), d)
+        let mean = test.difference.mean
+        if test.degenerate {
+            // Zero spread: no interval to read. Ask the exact test whether the (identical) differences are
+            // distinguishable from zero, or from min_effect.
+            if mean >= minEffect && mean > 0 && (test.permutationPValue ?? 1) < alpha { return .replicated }
+            if mean < minEffect && Statistics.signFlipPValue(d.map { $0 - minEffect }) < alpha { return .notReplicated }
+            return .inconclusive
+        }
+        if test.difference.low > 0 && mean >= minEffect { return .replicated }
+        if test.difference.high < minEffect { return .notReplicated }
+        return .inconclusive
+    }
+
+    /// The overall verdict of a claim from its comparisons' verdicts.
+    public static func overall(_ verdicts: [Verdict]) -> Verdict {
+        if !verdicts.isEmpty && verdicts.allSatisfy({ $0 == .replicated }) { return .replicated }
+        if !verdicts.contains(.replicated) && verdicts.contains(.notReplicated) { return .notReplicated }
+        return .inconclusive
+    }
 }
 
-/// One claim tested on one series.
+/// A cell named by its series and x (as `ReportData.xKey` text).
+public struct CellKey: Equatable, Hashable, Sendable {
+    public var series: String
+    public var x: String
+    public init(series: String, x: String) { self.series = series; self.x = x }
+}
+
+/// One claim tested on one pair of cells.
 public struct ClaimResult {
     public var claim: ReportSpec.Claim
-    public var series: String
-    public var fromX: Double
-    public var toX: Double
-    /// The paired test of (to - from), signed to the paper's direction; nil without paired seeds.
+    public var baseline: CellKey
+    public var treatment: CellKey
+    /// The paired test of (treatment - baseline), signed to the paper's direction; nil without paired seeds.
     public var test: Statistics.PairedTest?
+    /// Seeds both cells have (the pairs).
     public var pairedSeeds: [Int64]
+    /// Seeds only one of the two cells has (left out of the pairing).
+    public var unpairedSeeds: [Int64]
     public var verdict: Verdict
+    /// The signed paired differences, by seed.
+    public var differences: [Double]
+    /// Seeds a decisive verdict would need if the observed mean and spread held
+    /// (`Statistics.seedsForDecision`); nil when the spread is zero or undefined.
+    public var seedsNeeded: Int? {
+        guard let t = test, t.difference.n >= 2 else { return nil }
+        return Statistics.seedsForDecision(mean: t.difference.mean, sd: Statistics.standardDeviation(differences), minEffect: claim.minEffect)
+    }
 }
 
 extension ReportData {
-    /// Tests `claim` on every series by the stated rule.
-    public func evaluate(_ claim: ReportSpec.Claim) -> (perSeries: [ClaimResult], overall: Verdict) {
-        var results: [ClaimResult] = []
-        for s in series {
-            let xs = cells.filter { $0.series == s }.map(\.x)
-            let toX = claim.to ?? xs.max() ?? claim.from
-            var r = ClaimResult(claim: claim, series: s, fromX: claim.from, toX: toX, test: nil, pairedSeeds: [], verdict: .inconclusive)
-            if let a = cell(series: s, x: claim.from)?.values(claim.metric), let b = cell(series: s, x: toX)?.values(claim.metric), toX != claim.from {
-                let seeds = Set(a.keys).intersection(b.keys).sorted()
-                r.pairedSeeds = seeds
-                if !seeds.isEmpty {
-                    let sign = claim.direction == "decrease" ? -1.0 : 1.0
-                    let t = Statistics.paired(seeds.map { sign * a[$0]! }, seeds.map { sign * b[$0]! })
-                    r.test = t
-                    if seeds.count >= 2 {
-                        if t.difference.low > 0 { r.verdict = .replicated }
-                        else if t.difference.high < claim.minEffect { r.verdict = .notReplicated }
-                    }
-                }
+    /// The pairs of cells `claim` compares, in table order: a side without a series stands for each series,
+    /// a side without an x takes the other's (each x when neither fixes one; the largest x of the series with
+    /// the `from`-only shorthand). Pairs naming one cell twice are skipped.
+    public func comparisons(_ claim: ReportSpec.Claim) -> [(baseline: CellKey, treatment: CellKey)] {
+        let categorical = spec.x.categorical ?? false
+        let b = claim.baselineSide, t = claim.treatmentSide
+        let bx = b.x.flatMap { ReportData.xKey($0, categorical: categorical) }, tx = t.x.flatMap { ReportData.xKey($0, categorical: categorical) }
+        let seriesLoop: [String?] = b.series == nil || t.series == nil ? series : [nil]
+        let xLoop: [String?] = bx == nil && tx == nil && !claim.comparesToLargest ? xs : [nil]
+        var out: [(CellKey, CellKey)] = []
+        for s in seriesLoop {
+            for x in xLoop {
+                let bs = b.series ?? s!, ts = t.series ?? s!
+                guard let bX = bx ?? tx ?? x,
+                      let tX = claim.comparesToLargest ? xs(of: ts).last : (tx ?? bx ?? x) else { continue }
+                let pair = (CellKey(series: bs, x: bX), CellKey(series: ts, x: tX))
+                if pair.0 != pair.1 && !out.contains(where: { $0.0 == pair.0 && $0.1 == pair.1 }) { out.append(pair) }
             }
-            results.append(r)
         }
-        let overall: Verdict
-        if !results.isEmpty && results.allSatisfy({ $0.verdict == .replicated }) { overall = .replicated }
-        else if !results.contains(where: { $0.verdict == .replicated }) && results.contains(where: { $0.verdict == .notReplicated }) { overall = .notReplicated }
-        else { overall = .inconclusive }
-        return (results, overall)
+        return out
+    }
+
+    /// The paired comparison of two cells on `metric`, signed by `sign` (+1 or -1).
+    public func compare(_ baseline: CellKey, _ treatment: CellKey, metric: String, sign: Double = 1)
+        -> (test: Statistics.PairedTest?, paired: [Int64], unpaired: [Int64], differences: [Double]) {
+        let a = cell(series: baseline.series, x: baseline.x)?.values(metric) ?? [:]
+        let b = cell(series: treatment.series, x: treatment.x)?.values(metric) ?? [:]
+        let seeds = Set(a.keys).intersection(b.keys).sorted()
+        let unpaired = Set(a.keys).symmetricDifference(b.keys).sorted()
+        guard !seeds.isEmpty else { return (nil, [], unpaired, []) }
+        let t = Statistics.paired(seeds.map { sign * a[$0]! }, seeds.map { sign * b[$0]! })
+        return (t, seeds, unpaired, seeds.map { sign * (b[$0]! - a[$0]!) })
+    }
+
+    /// Tests `claim` on every pair of cells it compares, by the stated rule.
+    public func evaluate(_ claim: ReportSpec.Claim) -> (results: [ClaimResult], overall: Verdict) {
+        let sign = claim.direction == "decrease" ? -1.0 : 1.0
+        let results = comparisons(claim).map { pair -> ClaimResult in
+            let c = compare(pair.baseline, pair.treatment, metric: claim.metric, sign: sign)
+            return ClaimResult(claim: claim, baseline: pair.baseline, treatment: pair.treatment, test: c.test, pairedSeeds: c.paired,
+                               unpairedSeeds: c.unpaired, verdict: Verdict.decide(differences: c.differences, minEffect: claim.minEffect),
+                               differences: c.differences)
+        }
+        return (results, Verdict.overall(results.map(\.verdict)))
     }
 }
