@@ -132,7 +132,7 @@ public final class Runner {
         spec.select["grid"] = options.grid.rawValue
         let data = try ReportData(spec: spec, records: try ledger.export(experiment: experiment))
         let reported = Set(data.runs.flatMap { $0.run.summary.keys })
-        let absent = spec.metrics.map(\.key).filter { !reported.contains($0) }
+        let absent = (spec.metrics.map(\.key) + spec.metrics.compactMap(\.chanceMetric)).filter { !reported.contains($0) }
         if !absent.isEmpty {
             throw LabError.cell("report.json names metrics that no run reports: \(absent.joined(separator: ", "))", hint: "fix the keys in experiments/\(experiment)/report.json (reported: \(reported.sorted().prefix(20).joined(separator: ", ")))")
         }

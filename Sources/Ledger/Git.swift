@@ -132,6 +132,20 @@ final class GitRepository {
         return try body(t)
     }
 
+    /// The bytes of the file at `path` (relative to the root) in commit `hex`'s tree; nil when absent.
+    func file(at hex: String, path: String) throws -> Data? {
+        try withTree(of: hex) { tree in
+            var entry: OpaquePointer?
+            guard git_tree_entry_bypath(&entry, tree, path) == 0, let entry else { return nil }
+            defer { git_tree_entry_free(entry) }
+            var blob: OpaquePointer?
+            guard git_blob_lookup(&blob, handle, git_tree_entry_id(entry)) == 0, let blob else { return nil }
+            defer { git_blob_free(blob) }
+            guard let raw = git_blob_rawcontent(blob) else { return Data() }
+            return Data(bytes: raw, count: Int(git_blob_rawsize(blob)))
+        }
+    }
+
     // MARK: Status and diffs
 
     /// One entry of the working-tree status.

@@ -37,4 +37,8 @@ public final class GitHistory {
             paths.contains(where: { $0.hasSuffix("/") ? s.hasPrefix($0) : s == $0 })
         }.sorted()
     }
+
+    /// The contents of the file at `path` (relative to the repository root) as committed in `commit`; nil
+    /// when the commit has no such file.
+    public func file(at commit: String, path: String) throws -> Data? { try repo.file(at: commit, path: path) }
 }

@@ -32,6 +32,7 @@ public enum ReportRenderer {
 
         md += "## Verdict\n\n"
         md += verdictSection(data) + "\n"
+        md += Preregistration.text(data, root: root) + "\n\n"
 
         if let discussion = try? paperSection(root: root, paper: spec.paper, name: "discussion") {
             md += "## Discussion\n\n" + discussion + "\n\n"
@@ -179,7 +180,7 @@ public enum ReportRenderer {
         if !flags.isEmpty {
             md += "\n⚠ Seeds differ from the planned set (\(seedList(data.plannedSeeds))): " + flags.joined(separator: "; ") + ".\n"
         }
-        let noChance = spec.metrics.filter { ($0.percent ?? false) && !$0.hasChance }
+        let noChance = spec.metrics.filter { ($0.percent ?? false) && !$0.hasChance && !($0.rate ?? false) }
         if !noChance.isEmpty {
             md += "\n⚠ No chance floor declared for \(noChance.map(\.label).joined(separator: ", ")) (percentages): "
             md += "declare `chance` or `chance_metric` in the report spec so the table shows what guessing scores.\n"

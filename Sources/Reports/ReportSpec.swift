@@ -68,14 +68,20 @@ public struct ReportSpec: Codable, Equatable, Sendable {
         /// gets a "no chance floor declared" warning in the report.
         public var chanceMetric: String?
 
-        public init(key: String, label: String, percent: Bool? = nil, digits: Int? = nil, chance: Double? = nil, chanceMetric: String? = nil) {
+        /// A rate that is not an accuracy (e.g. how often a model copies its input): no chance floor applies,
+        /// and the report does not ask for one.
+        public var rate: Bool?
+
+        public init(key: String, label: String, percent: Bool? = nil, digits: Int? = nil, chance: Double? = nil, chanceMetric: String? = nil,
+                    rate: Bool? = nil) {
             self.key = key; self.label = label; self.percent = percent; self.digits = digits; self.chance = chance; self.chanceMetric = chanceMetric
+            self.rate = rate
         }
 
         /// Whether a chance floor is declared.
         public var hasChance: Bool { chance != nil || chanceMetric != nil }
 
-        enum CodingKeys: String, CodingKey { case key, label, percent, digits, chance, chanceMetric = "chance_metric" }
+        enum CodingKeys: String, CodingKey { case key, label, percent, digits, chance, chanceMetric = "chance_metric", rate }
     }
 
     /// An x value in the spec: a number (`0`) or a text (`"unfiltered"`). Compared with cells through

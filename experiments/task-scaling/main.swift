@@ -45,7 +45,7 @@ let S = Size(name: "S", layers: 2, heads: 4, width: 64, pretrainSteps: 4000, pre
 let M = Size(name: "M", layers: 4, heads: 4, width: 128, pretrainSteps: 4000, pretrainLR: 1e-3, tokensPerSecond: 30_000)
 
 /// Probe settings: the same items before and after finetuning, so the two probes differ by the model only.
-struct Probe: Codable { var perCluster: Int; var seed: UInt64 }
+struct Probe: Codable { var perCluster: Int; var seed: UInt64; var maxAnswer: Int }
 /// The text a model is pretrained on (and replays): task lines in plain phrasing.
 struct Corpus: Codable { var chars: Int; var seed: UInt64 }
 /// Held-out and held-in evaluation sets: fixed per grid (not per seed), template 6 only.
@@ -111,7 +111,7 @@ struct TaskScaling: Experiment {
         let full = plan.grid == .full
         var sizes = [S, M], ladder = [0, 8, 32, 128, heldIn.count], finetuneSteps = 800
         var eval = Eval(perCluster: 300, seed: 4242, seenPerCluster: 75, seenSeed: 4343, maxAnswer: 24)
-        var probe = Probe(perCluster: 100, seed: 99)
+        var probe = Probe(perCluster: 100, seed: 99, maxAnswer: 24)
         if !full {
             sizes = [S]; sizes[0].pretrainSteps = 500; ladder = [0, 16, heldIn.count]; finetuneSteps = 200
             eval.perCluster = 100; eval.seenPerCluster = 25; probe.perCluster = 50
@@ -159,7 +159,7 @@ let heldOut = suite.tasks.filter { heldOutClusters.contains($0.cluster) }
 func probe(_ model: GPT, clusters: [String], _ p: Probe) throws -> GroupedAccuracy {
     let items = suite.probeItems(clusters: clusters, perCluster: p.perCluster, seed: p.seed)
     return try Answers.exactMatch(model, prompts: items.map(\.prompt), references: items.map(\.answer), groups: items.map(\.cluster),
-                                  tokenizer: chars, stop: newline, maxNew: 24).accuracy
+                                  tokenizer: chars, stop: newline, maxNew: p.maxAnswer).accuracy
 }
 
 // MARK: - Step 3: pretraining a base
@@ -210,6 +210,7 @@ struct FinetuneMetrics: CellMetrics {
     var probeHeldout: Double
     var heldoutOfProbe: Double
     var retainedProbe: Double
+    var probeChance: Double
     /// Evaluation items found in any training text (the cell fails when this is not 0).
     var contaminatedItems: Int
 }
@@ -267,7 +268,7 @@ func finetune(_ cfg: Finetune, _ ctx: CellContext) throws -> FinetuneMetrics {
         heldoutCopy: Double(copies) / Double(heldOutItems.count), heldoutRouted: Double(routed) / Double(heldOutItems.count),
         seenEM: seenEM, seenChance: seenItems.isEmpty ? nil : floor(seenItems),
         probeHeldout: baseProbe, heldoutOfProbe: baseProbe > 0 ? heldOutEM.macro / baseProbe : .nan,
-        retainedProbe: try probe(model, clusters: cfg.heldOutClusters, cfg.probe).macro,
+        retainedProbe: try probe(model, clusters: cfg.heldOutClusters, cfg.probe).macro, probeChance: floor(probeItems),
         contaminatedItems: findings.reduce(0) { $0 + $1.items })
 }
 
