@@ -19,18 +19,35 @@ extension TaskSuite {
         return out
     }
 
+    /// Plain-phrasing text for pretraining or replay: its character ids, its lines, and the (task, input)
+    /// pair of every line (what a contamination check compares evaluation items with).
+    public struct PlainText: Sendable {
+        public var ids: [UInt16]
+        public var lines: [String]
+        /// "task id \u{1} input" of every line, as `Item.pair`.
+        public var pairs: Set<String>
+    }
+
     /// Pretraining text: lines of random tasks of every cluster in their plain phrasing ("prompt answer\n"),
-    /// on training inputs only, at least `chars` characters, as 8-bit character ids.
-    public func pretrainingText(chars: Int, seed: UInt64) -> [UInt16] {
+    /// on training inputs only, at least `chars` characters. Deterministic in (chars, seed), and kept for
+    /// the process's life once made (a grid asks for the same text in many cells).
+    public func pretrainingText(chars: Int, seed: UInt64) -> PlainText {
+        let key = "\(chars)/\(seed)"
+        if let hit = PlainTextCache.shared.get(key) { return hit }
         var rng = RNG(seed: seed)
-        var out: [UInt16] = []
-        out.reserveCapacity(chars + 100)
-        while out.count < chars {
+        var ids: [UInt16] = [], lines: [String] = [], pairs = Set<String>()
+        ids.reserveCapacity(chars + 100)
+        while ids.count < chars {
             let t = tasks[rng.int(below: tasks.count)]
-            let (p, a) = phrasing(t, input: input(for: t, eval: false, rng: &rng))
-            out += (p + a + "\n").utf8.map { UInt16($0) }
+            let x = input(for: t, eval: false, rng: &rng)
+            let (p, a) = phrasing(t, input: x)
+            lines.append(p + a)
+            pairs.insert(t.id + "\u{1}" + x)
+            ids += (p + a + "\n").utf8.map { UInt16($0) }
         }
-        return out
+        let text = PlainText(ids: ids, lines: lines, pairs: pairs)
+        PlainTextCache.shared.put(key, text)
+        return text
     }
 
     /// Finetuning examples: `perTask` per task, on training inputs, each with a training template drawn at random.
@@ -91,13 +108,26 @@ extension TaskSuite {
         return out
     }
 
-    /// The chance that a blind guess of the answer's kind is right: 1/k for a lookup among k entries
-    /// (the answer is one of the listed values), 1/2 for yes/no; 0 where the answer space is open.
+    /// The chance that a blind guess of the answer's kind is right: for a lookup, a listed value picked at
+    /// random (the share of the k listed values equal to the answer: values repeat); 1/2 for yes/no; 0 where
+    /// the answer space is open.
     public func guessChance(_ task: Task, input: String) -> Double {
         switch task.op {
-        case .lookup: return 1 / Double(max(input.split(separator: " ").count, 1))
+        case .lookup:
+            let values = input.split(separator: " ").map { $0.split(separator: "=").last.map(String.init) ?? "" }
+            let answer = task.op.apply(input, task.param)
+            return values.isEmpty ? 0 : Double(values.filter { $0 == answer }.count) / Double(values.count)
         case .contains: return 0.5
         default: return 0
         }
     }
+}
+
+/// The process's plain texts by (chars, seed), behind a lock.
+final class PlainTextCache: @unchecked Sendable {
+    static let shared = PlainTextCache()
+    private var texts: [String: TaskSuite.PlainText] = [:]
+    private let lock = NSLock()
+    func get(_ key: String) -> TaskSuite.PlainText? { lock.lock(); defer { lock.unlock() }; return texts[key] }
+    func put(_ key: String, _ text: TaskSuite.PlainText) { lock.lock(); defer { lock.unlock() }; texts[key] = text }
 }

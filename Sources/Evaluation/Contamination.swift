@@ -9,7 +9,12 @@ import Foundation
 ///    word sequence in training text. Shorter answers collide by chance (a six-letter word is also some
 ///    other word with a letter added), so they are left to the other two tests.
 /// 3. **N-grams**: any run of `ngram` words of the item's text (prompt and answer) occurring in training
-///    text (items shorter than `ngram` words: the whole item).
+///    text (items shorter than `ngram` words: the whole item). The default, 13, is GPT-3's; a shorter
+///    n flags items that merely share a phrase and a few values with a training line.
+///
+/// Text tests find a leak only in the same words; a leak in other words (the same task and input in
+/// another template or phrasing) is found by the pair test alone, so synthetic sources should give
+/// their pairs.
 ///
 /// Words are lower-cased runs of letters and digits, so formatting differences (templates' punctuation,
 /// line breaks) do not hide an overlap. Training text is given per source (pretraining, replay,
@@ -49,7 +54,7 @@ public struct ContaminationCheck: Sendable {
     public var ngram: Int
     public var minIdentifyingAnswer: Int
 
-    public init(ngram: Int = 8, minIdentifyingAnswer: Int = 10) {
+    public init(ngram: Int = 13, minIdentifyingAnswer: Int = 10) {
         self.ngram = max(ngram, 1); self.minIdentifyingAnswer = minIdentifyingAnswer
     }
 

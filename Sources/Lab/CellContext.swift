@@ -51,6 +51,16 @@ public struct ParentRun {
     /// The parent's final metrics.
     public var summary: [String: Double] { record.summary }
 
+    /// One of the parent's final metrics; throws, naming what the parent reports, when it has no such key
+    /// (a renamed metric must not turn silently into a missing value).
+    public func metric(_ key: String) throws -> Double {
+        guard let v = record.summary[key] else {
+            throw LabError.cell("the parent run \(record.id.prefix(8)) (\(record.cell)) reports no '\(key)'",
+                                hint: "it reports: \(record.summary.keys.sorted().joined(separator: ", "))")
+        }
+        return v
+    }
+
     /// The path of the parent's artifact of `kind`, after checking that it still has its recorded SHA-256.
     public func artifact(_ kind: String) throws -> URL {
         let r = record

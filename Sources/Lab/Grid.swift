@@ -57,10 +57,14 @@ public struct Grid: Sendable {
         self.cells = cells
     }
 
-    /// Whether `--only` and `--seed` select `cell`: `only` is the cell's exact name or a part of it. The
-    /// one matching rule of the kit (planning, execution and forcing all use it).
-    public static func selects(_ cell: GridCell, only: String?, seed: Int?) -> Bool {
-        (only.map { cell.name == $0 || cell.name.contains($0) } ?? true) && (seed.map { cell.seed == $0 } ?? true)
+    /// The cells `--only` and `--seed` select: the one matching rule of the kit (planning, execution, forcing
+    /// and `lab reproduce` all use it). `only` selects the cell of exactly that name when there is one (so
+    /// "tasks=1" never also selects "tasks=128"), else every cell whose name contains it.
+    public func targets(only: String?, seed: Int?) -> Set<CellKey> {
+        let exact = only.map { o in cells.contains { $0.name == o } } ?? false
+        return Set(cells.filter { c in
+            (only.map { exact ? c.name == $0 : c.name.contains($0) } ?? true) && (seed.map { c.seed == $0 } ?? true)
+        }.map(\.key))
     }
 
     /// The cells `--only`/`--seed` select, with everything they depend on; an error when none matches.
@@ -69,7 +73,7 @@ public struct Grid: Sendable {
         let byKey = Dictionary(uniqueKeysWithValues: cells.map { ($0.key, $0) })
         var keep = Set<CellKey>()
         func add(_ k: CellKey) { if keep.insert(k).inserted { byKey[k]?.parents.values.forEach(add) } }
-        for c in cells where Grid.selects(c, only: only, seed: seed) { add(c.key) }
+        targets(only: only, seed: seed).forEach(add)
         if keep.isEmpty {
             let names = Array(Set(cells.map(\.name))).sorted()
             throw LabError.grid("no cell matches --only \(only ?? "(any)") --seed \(seed.map(String.init) ?? "(any)"); cells: \(names.prefix(12).joined(separator: "; "))\(names.count > 12 ? "; ..." : "")")

@@ -48,10 +48,18 @@ public final class Runner {
         }
     }
 
+    /// Whether `c` runs (rather than resumes): it has no finished run at this code state and config, or it
+    /// is a selected cell under `--force` or a reproduction (its parents resume either way).
+    func willRun(_ c: GridCell, targets: Set<CellKey>, done: [RunRecord]) -> Bool {
+        if targets.contains(c.key) && (options.force || reproductionParent != nil) { return true }
+        return stored(c, among: done) == nil
+    }
+
     /// Prints the plan (and stops there under --dry-run); returns false when it was a dry run.
     public func plan(_ grid: Grid) throws -> Bool {
         let done = try ledger.runs(Ledger.Filter(experiment: experiment, status: .finished))
-        let todo = grid.cells.filter { options.force || stored($0, among: done) == nil }
+        let targets = grid.targets(only: options.only, seed: options.seed)
+        let todo = grid.cells.filter { willRun($0, targets: targets, done: done) }
         say("\(experiment): \(options.grid.rawValue) grid, \(grid.cells.count) cells (\(grid.cells.count - todo.count) already done at this commit); estimate \(Runner.clock(todo.reduce(0) { $0 + $1.estimate })) on \(Parallel.threads) threads")
         say("ledger \(ledger.path); code \(code.state.shortCommit)\(code.state.dirty ? " (dirty: runs will be flagged by `lab audit`)" : "")")
         if options.dryRun {
@@ -68,17 +76,16 @@ public final class Runner {
     @discardableResult
     public func execute(_ grid: Grid, _ body: (GridCell, CellContext) throws -> [String: Double]) throws -> [CellKey: RunRecord] {
         let done = try ledger.runs(Ledger.Filter(experiment: experiment, status: .finished))
-        let targets = Set(grid.cells.filter { Grid.selects($0, only: options.only, seed: options.seed) }.map(\.key))
+        let targets = grid.targets(only: options.only, seed: options.seed)
         var finished: [CellKey: RunRecord] = [:]
         var spent = 0.0, estimatedSpent = 0.0
         for (i, c) in grid.cells.enumerated() {
-            let forced = options.force && targets.contains(c.key) || (reproductionParent != nil && targets.contains(c.key))
-            if !forced, let r = stored(c, among: done) {
+            if !willRun(c, targets: targets, done: done), let r = stored(c, among: done) {
                 finished[c.key] = r
                 say("[\(i + 1)/\(grid.cells.count)] \(c.name) seed \(c.seed): done at this commit (run \(r.id.prefix(8))), skipped")
                 continue
             }
-            let remainingAfter = grid.cells[(i + 1)...].filter { stored($0, among: done) == nil || options.force }.reduce(0) { $0 + $1.estimate }
+            let remainingAfter = grid.cells[(i + 1)...].filter { willRun($0, targets: targets, done: done) }.reduce(0) { $0 + $1.estimate }
             let ratio = estimatedSpent > 0 ? spent / estimatedSpent : 1
             say("[\(i + 1)/\(grid.cells.count)] \(c.name) seed \(c.seed): starting (estimate \(Runner.clock(c.estimate * ratio)); grid ETA \(Runner.clock((c.estimate + remainingAfter) * ratio)))")
             var parents: [ParentRole: RunRecord] = [:]

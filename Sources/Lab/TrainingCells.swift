@@ -96,6 +96,10 @@ public enum TrainingCells {
     public static func finetune(_ model: GPT, rows: InstructionRows, replay: ReplaySettings, replayTokens: [UInt16],
                                 _ settings: TrainSettings, _ ctx: CellContext) throws -> Trained {
         guard !rows.rows.isEmpty else { return Trained(model: model, log: TrainingLog(run: ctx.run), replayLossShare: nil) }
+        guard rows.rows[0].inputs.count == model.config.blockSize else {
+            throw LabError.cell("instruction rows have \(rows.rows[0].inputs.count) positions but the model's context is \(model.config.blockSize)",
+                                hint: "build the rows with context: model.config.blockSize")
+        }
         let replayRows = replay.rows(batch: settings.batch)
         guard replayRows < settings.batch else {
             throw LabError.cell("replay takes all \(settings.batch) rows of a batch", hint: "use a row share below 1")

@@ -174,4 +174,16 @@ public struct ReportData {
 
     /// The x values `series` has, in axis order.
     public func xs(of series: String) -> [String] { xs.filter { cell(series: series, x: $0) != nil } }
+
+    /// What the spec names but no selected run has: metric and chance-metric keys, setup figures (runs or
+    /// their parents), setup config paths. `lab tables` refuses to write a report with any of them.
+    public func unreported() -> [String] {
+        let all = runs.map(\.run), withParents = all + parents.map(\.run)
+        var missing: [String] = []
+        for m in spec.metrics where !all.contains(where: { $0.summary[m.key] != nil }) { missing.append("metric '\(m.key)'") }
+        for m in spec.metrics { if let c = m.chanceMetric, !all.contains(where: { $0.summary[c] != nil }) { missing.append("chance metric '\(c)'") } }
+        for m in spec.setup where !withParents.contains(where: { $0.summary[m.key] != nil }) { missing.append("setup figure '\(m.key)'") }
+        for c in spec.setupConfig where !all.contains(where: { ReportData.configValue($0, c) != nil }) { missing.append("setup config '\(c)'") }
+        return missing
+    }
 }

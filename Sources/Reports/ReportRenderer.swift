@@ -209,7 +209,9 @@ public enum ReportRenderer {
         md += " the t-test has no such floor but rests on a spread estimated from n − 1 degrees of freedom."
         md += " *Seeds for a decisive answer*, if the observed mean and spread held: the smallest n with t₀.₉₇₅,ₙ₋₁·sd/√n below"
         md += " |mean − target| (target 0 when the mean reaches `min_effect`, else `min_effect`), and at least"
-        md += " \(Statistics.seedsForSignFlip(alpha: Verdict.alpha)) so the sign-flip test can reach p < \(Verdict.alpha); — when the spread is zero or undefined.\n\n"
+        md += " \(Statistics.seedsForSignFlip(alpha: Verdict.alpha)) so the sign-flip test can reach p < \(Verdict.alpha); — when the spread is zero or undefined."
+        md += " It is a rough guide, not a power analysis: with the observed mean and spread as the truth, that many seeds give a decisive"
+        md += " interval about half the time, and a mean near `min_effect` needs far more seeds than one just past it.\n\n"
         let evaluated = spec.claims.map { ($0, data.evaluate($0)) }
         if evaluated.count > 1 {
             md += "Overall:\n\n" + evaluated.map { "- \($0.0.text): **\($0.1.overall.rawValue)**\n" }.joined() + "\n"

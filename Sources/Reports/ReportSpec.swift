@@ -30,6 +30,8 @@ public struct ReportSpec: Codable, Equatable, Sendable {
     public var claims: [Claim]
     /// Plots, one SVG file each.
     public var plots: [Plot]
+    /// The pre-registered number of seeds of the full grid (checked against the seeds the runs planned).
+    public var seeds: Int?
 
     /// A config path that splits runs: the x axis or the series.
     public struct Axis: Codable, Equatable, Sendable {
@@ -167,7 +169,7 @@ public struct ReportSpec: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case experiment, title, paper, notebook, select, x, series, metrics, setup, setupConfig = "setup_config", claims, plots
+        case experiment, title, paper, notebook, select, x, series, metrics, setup, setupConfig = "setup_config", claims, plots, seeds
     }
 
     /// `experiments/<experiment>/report.json` under `root`.

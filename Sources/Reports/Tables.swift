@@ -51,6 +51,11 @@ public enum Tables {
             if let r = try? ledger.run(parent) { records.append(try ledger.exportRun(r.id)) }
         }
         let (runs, parents) = ReportData.select(records, spec: spec)
+        let missing = try ReportData(spec: spec, records: records).unreported()
+        if !missing.isEmpty {
+            throw ReportError.input("experiments/\(experiment)/report.json names what no selected run reports: \(missing.joined(separator: ", "))",
+                                    hint: "fix the spec's keys, or run the grid whose runs report them")
+        }
         let text = try encode((parents + runs).sorted { ($0.run.startedAt, $0.run.id) < ($1.run.startedAt, $1.run.id) }.map { thin($0) })
         return try [(recordsName(experiment), text)] + render(spec: spec, recordsText: text, root: root)
     }

@@ -12,21 +12,25 @@ public enum Verdict: String, Codable, Sendable {
     direction is positive, with its 95% Student-t interval. **Replicated**: the interval lies above zero and \
     the mean effect is at least the smallest effect the claim needs (`min_effect`). **Not replicated**: the \
     interval lies entirely below `min_effect`, so an effect of the paper's kind is ruled out at this scale. \
-    **Inconclusive**: neither (including fewer than two paired seeds, and a significant effect smaller than \
+    **Inconclusive**: neither (including fewer than three paired seeds: with two, the interval rests on one \
+    degree of freedom and a near-tie makes it arbitrarily narrow; and a significant effect smaller than \
     `min_effect`). When all paired differences are equal the t interval collapses to a point and the t-test \
     is undefined; the exact sign-flip test then decides instead (p < 0.05 for the differences against zero \
     towards replicated, for the differences minus `min_effect` towards not replicated), and it cannot reach \
-    p < 0.05 with fewer than 6 seeds. Overall: replicated when every comparison replicates; not replicated \
-    when none does and at least one rules the effect out; inconclusive otherwise.
+    p < 0.05 with fewer than 6 seeds. Overall (a claim holds for every compared pair, e.g. at every model \
+    size): not replicated when any comparison rules the effect out; replicated when every comparison \
+    replicates; inconclusive otherwise.
     """
 
     /// The significance level of the exact sign-flip test when it decides (all differences equal).
     public static let alpha = 0.05
+    /// The fewest paired seeds on which an interval may decide.
+    public static let minimumSeeds = 3
 
     /// The verdict on one set of paired differences (treatment - baseline, signed to the paper's direction)
     /// by `rule`.
     public static func decide(differences d: [Double], minEffect: Double) -> Verdict {
-        guard d.count >= 2 else { return .inconclusive }
+        guard d.count >= minimumSeeds else { return .inconclusive }
         let test = Statistics.paired([Double](repeating: 0, count: d.count), d)
         let mean = test.difference.mean
         if test.degenerate {
@@ -43,8 +47,8 @@ public enum Verdict: String, Codable, Sendable {
 
     /// The overall verdict of a claim from its comparisons' verdicts.
     public static func overall(_ verdicts: [Verdict]) -> Verdict {
+        if verdicts.contains(.notReplicated) { return .notReplicated }
         if !verdicts.isEmpty && verdicts.allSatisfy({ $0 == .replicated }) { return .replicated }
-        if !verdicts.contains(.replicated) && verdicts.contains(.notReplicated) { return .notReplicated }
         return .inconclusive
     }
 }

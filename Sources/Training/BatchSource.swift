@@ -23,7 +23,7 @@ public struct BatchSourceState: Codable, Equatable, Sendable {
     public var rng: RNG
     public var cursor: Int
     public var epoch: Int
-    /// The states of a composite source's parts (see `MixedBatchSource`).
+    /// The states of a composite source's parts (see `ReplayMix`).
     public var parts: [BatchSourceState]?
     public init(rng: RNG, cursor: Int = 0, epoch: Int = 0, parts: [BatchSourceState]? = nil) {
         self.rng = rng; self.cursor = cursor; self.epoch = epoch; self.parts = parts

@@ -84,9 +84,19 @@ final class TaskSuiteSetsTests: XCTestCase {
         XCTAssertTrue(items.allSatisfy { $0.answer == $0.task.answer(for: $0.input) })
     }
 
+    func testPretrainingTextRecordsItsPairs() {
+        let t = suite.pretrainingText(chars: 5_000, seed: 7)
+        XCTAssertGreaterThanOrEqual(t.ids.count, 5_000)
+        XCTAssertEqual(String(decoding: t.ids.map { UInt8($0) }, as: UTF8.self), t.lines.map { $0 + "\n" }.joined())
+        XCTAssertGreaterThan(t.pairs.count, t.lines.count / 2)
+        XCTAssertEqual(suite.pretrainingText(chars: 5_000, seed: 7).ids, t.ids)
+        XCTAssertNotEqual(suite.pretrainingText(chars: 5_000, seed: 8).ids, t.ids)
+    }
+
     func testGuessChance() {
         let lookup = suite.tasks.first { $0.id == "lookup(b)" }!
         XCTAssertEqual(suite.guessChance(lookup, input: "a=1 b=7 c=2"), 1.0 / 3, accuracy: 1e-12)
+        XCTAssertEqual(suite.guessChance(lookup, input: "a=7 b=7 c=2"), 2.0 / 3, accuracy: 1e-12, "a repeated value is guessed more often")
         XCTAssertEqual(suite.guessChance(suite.tasks.first { $0.family == "reverse" }!, input: "lamp"), 0)
     }
 }

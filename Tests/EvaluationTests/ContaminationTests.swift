@@ -48,6 +48,15 @@ final class ContaminationTests: XCTestCase {
         XCTAssertEqual(f[0].items, 1)
     }
 
+    func testAPlainLineOfTheSameTaskAndInputIsCaughtByItsPair() {
+        // The held-out item's (task, input) in the pretraining phrasing: other words, so only the pair finds it.
+        var leaky = clean
+        leaky[0].texts.append("geplor with k in front gives: kgeplor")
+        XCTAssertEqual(ContaminationCheck().run(items: items, sources: leaky)[0].items, 0, "the text tests cannot see a reworded leak")
+        leaky[0].pairs.insert("prepend(k)\u{1}geplor")
+        XCTAssertEqual(ContaminationCheck().run(items: items, sources: leaky)[0].pairHits, 1)
+    }
+
     func testNgramsDoNotCrossPieces() {
         var split = clean
         split[0].texts += ["what do you get by placing", "k before geplor kgeplor"]

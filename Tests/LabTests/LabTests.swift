@@ -49,6 +49,13 @@ final class LabTests: XCTestCase {
         XCTAssertEqual(part.cells.filter { $0.name.hasPrefix("child") }.count, 6)
         XCTAssertEqual(part.cells.filter { $0.name.hasPrefix("base") }.count, 2)
         XCTAssertThrowsError(try grid.restricted(only: "nothing-like-this", seed: nil)) { XCTAssertTrue("\($0)".contains("no cell matches")) }
+        // An exact name selects that cell only, though another name contains it (what `lab reproduce` relies on).
+        var ladder = Plan<SkeletonCell>(grid: .quick, seeds: [1])
+        try ladder.add(.base(Base(width: 1)), seed: 1, estimate: 1)
+        try ladder.add(.base(Base(width: 128)), seed: 1, estimate: 1)
+        let lg = try ladder.planned()
+        XCTAssertEqual(lg.targets(only: "base,width=1", seed: nil), [CellKey(name: "base,width=1", seed: 1)])
+        XCTAssertEqual(lg.targets(only: "width=1", seed: nil).count, 2)
         XCTAssertThrowsError(try grid.restricted(only: nil, seed: 9))
     }
 
@@ -70,21 +77,27 @@ final class LabTests: XCTestCase {
 
     // MARK: The whole kit: run, resume, parents by role, planned seeds, the report
 
-    func testRunResumeAndReport() throws {
+    /// A repository with the skeleton's report spec committed, made the current directory for the test.
+    func skeletonRepository(select grid: String, metric: String) throws -> String {
         let repo = try makeRepository(self)
         try FileManager.default.createDirectory(atPath: repo + "/experiments/skeleton", withIntermediateDirectories: true)
         try """
         {"experiment": "skeleton", "title": "Skeleton", "paper": "papers/none.md", "notebook": "experiments/skeleton/main.swift",
-         "select": {"grid": "full", "role": "child"}, "x": {"key": "bonus", "label": "bonus"}, "series": {"key": "width", "label": "width"},
-         "metrics": [{"key": "score", "label": "score", "digits": 3}], "setup": [], "setup_config": [],
-         "claims": [{"id": "bonus", "text": "The bonus raises the score", "metric": "score", "from": 0, "direction": "increase", "min_effect": 0.1}],
+         "select": {"grid": "\(grid)", "role": "child"}, "x": {"key": "bonus", "label": "bonus"}, "series": {"key": "width", "label": "width"},
+         "metrics": [{"key": "\(metric)", "label": "score", "digits": 3, "chance_metric": "chance"}], "setup": [], "setup_config": [],
+         "claims": [{"id": "bonus", "text": "The bonus raises the score", "metric": "\(metric)", "from": 0, "direction": "increase", "min_effect": 0.1}],
          "plots": []}
         """.write(toFile: repo + "/experiments/skeleton/report.json", atomically: true, encoding: .utf8)
         try git(["add", "."], in: repo)
         try git(["commit", "-q", "-m", "skeleton"], in: repo)
         let here = FileManager.default.currentDirectoryPath
         _ = FileManager.default.changeCurrentDirectoryPath(repo)
-        defer { _ = FileManager.default.changeCurrentDirectoryPath(here) }
+        addTeardownBlock { _ = FileManager.default.changeCurrentDirectoryPath(here) }
+        return repo
+    }
+
+    func testRunResumeAndReport() throws {
+        let repo = try skeletonRepository(select: "full", metric: "score")
         let db = repo + "/.lab/ledger.sqlite"
 
         skeletonExecutions = []
@@ -115,18 +128,7 @@ final class LabTests: XCTestCase {
     }
 
     func testReportNamingAnUnreportedMetricFails() throws {
-        let repo = try makeRepository(self)
-        try FileManager.default.createDirectory(atPath: repo + "/experiments/skeleton", withIntermediateDirectories: true)
-        try """
-        {"experiment": "skeleton", "title": "Skeleton", "paper": "papers/none.md", "notebook": "experiments/skeleton/main.swift",
-         "select": {"grid": "quick", "role": "child"}, "x": {"key": "bonus", "label": "bonus"}, "series": {"key": "width", "label": "width"},
-         "metrics": [{"key": "scor", "label": "score"}], "setup": [], "setup_config": [], "claims": [], "plots": []}
-        """.write(toFile: repo + "/experiments/skeleton/report.json", atomically: true, encoding: .utf8)
-        try git(["add", "."], in: repo)
-        try git(["commit", "-q", "-m", "skeleton"], in: repo)
-        let here = FileManager.default.currentDirectoryPath
-        _ = FileManager.default.changeCurrentDirectoryPath(repo)
-        defer { _ = FileManager.default.changeCurrentDirectoryPath(here) }
+        let repo = try skeletonRepository(select: "quick", metric: "scor")
         XCTAssertThrowsError(try Skeleton.run(options: try LabOptions.parse(["--db", repo + "/.lab/l.sqlite"]))) { error in
             XCTAssertTrue("\(error)".contains("scor"), "\(error)")
         }

@@ -20,10 +20,22 @@ extension ReportsTests {
         // Mean at or above min_effect and interval above zero.
         XCTAssertEqual(Verdict.decide(differences: small, minEffect: 0.04), .replicated)
         XCTAssertEqual(Verdict.decide(differences: small.map { -$0 }, minEffect: 0.01), .notReplicated)
-        // Fewer than two paired seeds: inconclusive whatever the value.
+        // Fewer than three paired seeds: inconclusive whatever the value, even a near-tie whose t interval
+        // (one degree of freedom) is narrow and above min_effect.
+        let nearTie = [0.030, 0.030 + 1.0 / 900]
+        XCTAssertGreaterThan(Statistics.meanInterval(nearTie).low, 0.02)
+        XCTAssertEqual(Verdict.decide(differences: nearTie, minEffect: 0.02), .inconclusive)
         XCTAssertEqual(Verdict.decide(differences: [0.5], minEffect: 0.05), .inconclusive)
         XCTAssertEqual(Verdict.decide(differences: [], minEffect: 0.05), .inconclusive)
         XCTAssertTrue(Verdict.rule.contains("at least the smallest effect the claim needs (`min_effect`)"))
+    }
+
+    /// A claim made for every series fails as soon as one series rules it out.
+    func testOverallVerdictOfAUniversalClaim() {
+        XCTAssertEqual(Verdict.overall([.replicated, .notReplicated]), .notReplicated)
+        XCTAssertEqual(Verdict.overall([.replicated, .replicated]), .replicated)
+        XCTAssertEqual(Verdict.overall([.replicated, .inconclusive]), .inconclusive)
+        XCTAssertEqual(Verdict.overall([]), .inconclusive)
     }
 
     /// All differences equal: no interval, no t-test; the exact sign-flip test decides and needs 6 seeds.
@@ -43,7 +55,7 @@ extension ReportsTests {
         for n in [0, 16] {
             for seed: Int64 in [1, 2] {
                 try recordRun(ToyConfig(size: "A", n: n), cell: "size=A,n=\(n)", seed: seed,
-                              summary: ["score": 0.1 * Double(seed) + (n == 16 ? 0.07 : 0), "loss": Double(seed)])
+                              summary: ["score": 0.1 * Double(seed) + (n == 16 ? 0.07 : 0), "loss": Double(seed), "params": 1000])
             }
         }
         let md = try Tables.generate(experiment: "toy", root: root, ledger: ledger)[1].content

@@ -122,7 +122,7 @@ final class ReportsTests: XCTestCase {
         for n in [0, 16] {
             for seed: Int64 in [1, 2, 3] {
                 let run = try ledger.startRun(try Ledger.RunSpec(experiment: "toy", cell: "n=\(n)", seed: seed, config: ToyConfig(size: "A", n: n), engine: toyEngine), directory: root, warn: { _ in })
-                try run.finish(summary: ["score": 0.5 - 0.01 * Double(n) + Self.noise(seed, n), "loss": 1])
+                try run.finish(summary: ["score": 0.5 - 0.01 * Double(n) + Self.noise(seed, n), "loss": 1, "params": 1000])
             }
         }
         let md = try Tables.generate(experiment: "toy", root: root, ledger: ledger)[1].content

@@ -30,7 +30,15 @@ let suite = TaskSuite()
 let chars = CharTokenizer()
 let newline = chars.id("\n")
 
-// MARK: - The grid
+// MARK: - Step 1: the task suite and its split
+
+/// The clusters held out of finetuning: copy-and-edit skills a small base can learn from plain sentences
+/// (the probes in the report show whether it did).
+let heldOutClusters = ["prepend", "format", "lookup"]
+let heldIn = suite.tasks.filter { !heldOutClusters.contains($0.cluster) }
+let heldOut = suite.tasks.filter { heldOutClusters.contains($0.cluster) }
+
+// MARK: - Step 2: the grid
 
 /// A model size of the ladder (`tokensPerSecond`, measured on 2 cores at context 96, feeds the ETA only).
 struct Size {
@@ -38,9 +46,6 @@ struct Size {
 }
 
 let context = 96, batch = 32
-/// The clusters held out of finetuning: copy-and-edit skills a small base can learn from plain sentences
-/// (the probes in the report show whether it did).
-let heldOutClusters = ["prepend", "format", "lookup"]
 let S = Size(name: "S", layers: 2, heads: 4, width: 64, pretrainSteps: 4000, pretrainLR: 2e-3, tokensPerSecond: 120_000)
 let M = Size(name: "M", layers: 4, heads: 4, width: 128, pretrainSteps: 4000, pretrainLR: 1e-3, tokensPerSecond: 30_000)
 
@@ -65,10 +70,10 @@ struct Pretrain: CellConfig {
 
 /// The base finetuned on the seed's first N held-in tasks.
 struct Finetune: CellConfig {
-    var size: String
+    /// The base's whole config (its corpus, probe and held-out clusters are this cell's too).
+    var base: Pretrain
     /// N: finetuning tasks (all held-in tasks at the top of the ladder).
     var tasks: Int
-    var heldOutClusters: [String]
     /// Seeds the task ladder (which N tasks).
     var ladderSeed: UInt64
     /// Examples per task (Flan caps examples per task), drawn with `exampleSeed` on the training templates.
@@ -78,11 +83,10 @@ struct Finetune: CellConfig {
     /// Share of rows replayed from the pretraining text (Flan did not need this; tiny models do).
     var replay: ReplaySettings
     var replayCorpus: Corpus
-    /// The base's corpus, for the contamination check.
-    var pretrainCorpus: Corpus
     var eval: Eval
-    var probe: Probe
-    var label: String { "size=\(size),tasks=\(tasks)" }
+    /// Word n-grams the contamination check compares (GPT-3's 13; shorter items are matched whole).
+    var contaminationNgram: Int
+    var label: String { "size=\(base.size),tasks=\(tasks)" }
 }
 
 enum Cell {
@@ -117,24 +121,24 @@ struct TaskScaling: Experiment {
             eval.perCluster = 100; eval.seenPerCluster = 25; probe.perCluster = 50
         }
         let corpus = Corpus(chars: 4_000_000, seed: 7)
-        var bases: [String: CellKey] = [:]
+        var bases: [String: (key: CellKey, config: Pretrain)] = [:]
         for size in sizes {
             let model = GPTConfig(blockSize: context, vocabSize: chars.vocabSize, nLayer: size.layers, nHead: size.heads, nEmbd: size.width)
             let train = TrainSettings(steps: size.pretrainSteps, batch: batch, lr: size.pretrainLR, decay: .cosine, finalLRFraction: 0.1, seed: 1)
-            bases[size.name] = try plan.add(.pretrain(Pretrain(size: size.name, model: model, initSeed: 1, train: train, corpus: corpus,
-                                                               probe: probe, heldOutClusters: heldOutClusters)),
-                                            seed: 1, estimate: Double(size.pretrainSteps * batch * context) / size.tokensPerSecond + 20)
+            let cfg = Pretrain(size: size.name, model: model, initSeed: 1, train: train, corpus: corpus, probe: probe, heldOutClusters: heldOutClusters)
+            let key = try plan.add(.pretrain(cfg), seed: 1, estimate: Double(size.pretrainSteps * batch * context) / size.tokensPerSecond + 20)
+            bases[size.name] = (key, cfg)
         }
         for seed in plan.seeds {
             for size in sizes {
                 for n in ladder {
                     let train = TrainSettings(steps: finetuneSteps, batch: batch, lr: 5e-4, decay: .constant, seed: UInt64(seed))
-                    let cfg = Finetune(size: size.name, tasks: n, heldOutClusters: heldOutClusters, ladderSeed: UInt64(1000 + seed),
-                                       perTaskCap: 64, exampleSeed: UInt64(seed) * 7919 + 13, train: train,
-                                       replay: ReplaySettings(rowShare: 0.25, lossShare: nil, seedOffset: 100),
-                                       replayCorpus: Corpus(chars: 1_000_000, seed: 7), pretrainCorpus: corpus, eval: eval, probe: probe)
+                    let base = bases[size.name]!
+                    let cfg = Finetune(base: base.config, tasks: n, ladderSeed: UInt64(1000 + seed), perTaskCap: 64, exampleSeed: UInt64(seed) * 7919 + 13,
+                                       train: train, replay: ReplaySettings(rowShare: 0.25, lossShare: nil, seedOffset: 100),
+                                       replayCorpus: Corpus(chars: 1_000_000, seed: 7), eval: eval, contaminationNgram: 13)
                     let cost = (n == 0 ? 0 : Double(finetuneSteps * batch * context) / size.tokensPerSecond) + 15
-                    try plan.add(.finetune(cfg), seed: seed, estimate: cost, parents: [.base: bases[size.name]!])
+                    try plan.add(.finetune(cfg), seed: seed, estimate: cost, parents: [.base: base.key])
                 }
             }
         }
@@ -148,12 +152,7 @@ struct TaskScaling: Experiment {
     }
 }
 
-// MARK: - Step 1: the task suite and its split
-
-let heldIn = suite.tasks.filter { !heldOutClusters.contains($0.cluster) }
-let heldOut = suite.tasks.filter { heldOutClusters.contains($0.cluster) }
-
-// MARK: - Step 2: probes (the base's skills, asked in the phrasing it was pretrained on)
+// MARK: - Step 3: probes (the base's skills, asked in the phrasing it was pretrained on)
 
 /// Probe accuracy per cluster: greedy answers to plain-phrasing items on unseen words.
 func probe(_ model: GPT, clusters: [String], _ p: Probe) throws -> GroupedAccuracy {
@@ -162,7 +161,7 @@ func probe(_ model: GPT, clusters: [String], _ p: Probe) throws -> GroupedAccura
                                   tokenizer: chars, stop: newline, maxNew: p.maxAnswer).accuracy
 }
 
-// MARK: - Step 3: pretraining a base
+// MARK: - Step 4: pretraining a base
 
 struct BaseMetrics: CellMetrics {
     var params: Int
@@ -171,29 +170,37 @@ struct BaseMetrics: CellMetrics {
     var probe: [String: Double]
     var probeHeldout: Double
     var probeHeldin: Double
+    /// Probe items found in the pretraining text (the cell fails when this is not 0).
+    var contaminatedItems: Int
 }
 
 /// Pretrains a base model on the plain-phrasing corpus and probes it on every cluster.
 func pretrain(_ cfg: Pretrain, _ ctx: CellContext) throws -> BaseMetrics {
-    let trained = try TrainingCells.pretrain(cfg.model, initSeed: cfg.initSeed, tokens: suite.pretrainingText(chars: cfg.corpus.chars, seed: cfg.corpus.seed),
-                                             cfg.train, ctx)
+    let text = suite.pretrainingText(chars: cfg.corpus.chars, seed: cfg.corpus.seed)
+    let items = suite.probeItems(clusters: suite.clusters, perCluster: cfg.probe.perCluster, seed: cfg.probe.seed)
+    let findings = try ContaminationCheck().require(items: items.map { ContaminationCheck.Item(pair: $0.pair, prompt: $0.prompt, answer: $0.answer) },
+                                                    sources: [ContaminationCheck.Source(name: "pretraining text", pairs: text.pairs, texts: text.lines)])
+    let trained = try TrainingCells.pretrain(cfg.model, initSeed: cfg.initSeed, tokens: text.ids, cfg.train, ctx)
     let probes = try probe(trained.model, clusters: suite.clusters, cfg.probe)
     let heldInClusters = suite.clusters.filter { !cfg.heldOutClusters.contains($0) }
     return BaseMetrics(params: trained.model.parameterCount(), pretrainTokens: trained.log.tokens, finalLoss: Double(trained.log.lastLoss),
                        probe: probes.perGroup,
                        probeHeldout: Statistics.mean(cfg.heldOutClusters.map { probes.accuracy($0)! }),
-                       probeHeldin: Statistics.mean(heldInClusters.map { probes.accuracy($0)! }))
+                       probeHeldin: Statistics.mean(heldInClusters.map { probes.accuracy($0)! }),
+                       contaminatedItems: findings.reduce(0) { $0 + $1.items })
 }
 
-// MARK: - Step 4: finetuning on N tasks
+// MARK: - Step 5: finetuning on N tasks
 
 struct FinetuneMetrics: CellMetrics {
     var params: Int
     var examples: Int
+    /// Examples longer than one row, left out.
+    var droppedExamples: Int
     var finetuneTokens: Int
     var finalTrainLoss: Double
     /// The replay's share of loss-bearing tokens (25% of rows is most of the loss: see the report).
-    var replayLossShare: Double
+    var replayLossShare: Double?
     /// Held-out exact match, macro over clusters, and its chance floor (best trivial strategy).
     var heldoutEM: Double
     var heldoutEMByCluster: [String: Double]
@@ -219,27 +226,27 @@ struct FinetuneMetrics: CellMetrics {
 func finetune(_ cfg: Finetune, _ ctx: CellContext) throws -> FinetuneMetrics {
     let base = try ctx.parent(.base)
     let model = try base.model()
-    let chosen = Array(suite.ladder(seed: cfg.ladderSeed, excluding: cfg.heldOutClusters).prefix(cfg.tasks))
+    let chosen = Array(suite.ladder(seed: cfg.ladderSeed, excluding: cfg.base.heldOutClusters).prefix(cfg.tasks))
 
     // Training examples: per-task cap, training words, training templates; loss on the answer and its newline.
     let examples = suite.trainingExamples(chosen, perTask: cfg.perTaskCap, seed: cfg.exampleSeed)
     let rows = InstructionRows(examples.map { InstructionExample(prompt: chars.encode($0.prompt), answer: chars.encode($0.answer) + [newline]) },
-                               context: context)
-    let replayText = suite.pretrainingText(chars: cfg.replayCorpus.chars, seed: cfg.replayCorpus.seed)
+                               context: model.config.blockSize)
+    let pretraining = suite.pretrainingText(chars: cfg.base.corpus.chars, seed: cfg.base.corpus.seed)
+    let replay = suite.pretrainingText(chars: cfg.replayCorpus.chars, seed: cfg.replayCorpus.seed)
 
     // Evaluation sets, and the check that none of their items occurs in any training text.
     let heldOutItems = suite.evaluationItems(heldOut, perCluster: cfg.eval.perCluster, seed: cfg.eval.seed)
     let seenItems = chosen.isEmpty ? [] : suite.evaluationItems(chosen, perCluster: cfg.eval.seenPerCluster, seed: cfg.eval.seenSeed)
-    let probeItems = suite.probeItems(clusters: cfg.heldOutClusters, perCluster: cfg.probe.perCluster, seed: cfg.probe.seed)
-    func lines(_ ids: [UInt16]) -> [String] { String(decoding: ids.map { UInt8($0) }, as: UTF8.self).split(separator: "\n").map(String.init) }
-    let findings = try ContaminationCheck().require(
+    let probeItems = suite.probeItems(clusters: cfg.base.heldOutClusters, perCluster: cfg.base.probe.perCluster, seed: cfg.base.probe.seed)
+    let findings = try ContaminationCheck(ngram: cfg.contaminationNgram).require(
         items: (heldOutItems + seenItems + probeItems).map { ContaminationCheck.Item(pair: $0.pair, prompt: $0.prompt, answer: $0.answer) },
-        sources: [ContaminationCheck.Source(name: "pretraining text", texts: lines(suite.pretrainingText(chars: cfg.pretrainCorpus.chars, seed: cfg.pretrainCorpus.seed))),
-                  ContaminationCheck.Source(name: "replay text", texts: lines(replayText)),
+        sources: [ContaminationCheck.Source(name: "pretraining text", pairs: pretraining.pairs, texts: pretraining.lines),
+                  ContaminationCheck.Source(name: "replay text", pairs: replay.pairs, texts: replay.lines),
                   ContaminationCheck.Source(name: "finetuning examples", pairs: Set(examples.map { $0.taskID + "\u{1}" + $0.input }),
                                             texts: examples.map { $0.prompt + $0.answer })])
 
-    let trained = try TrainingCells.finetune(model, rows: rows, replay: cfg.replay, replayTokens: replayText, cfg.train, ctx)
+    let trained = try TrainingCells.finetune(model, rows: rows, replay: cfg.replay, replayTokens: replay.ids, cfg.train, ctx)
 
     // Held-out exact match (macro over clusters) beside its chance floor; copy-input and routing rates.
     let (heldOutEM, got) = try Answers.exactMatch(model, prompts: heldOutItems.map(\.prompt), references: heldOutItems.map(\.answer),
@@ -259,16 +266,16 @@ func finetune(_ cfg: Finetune, _ ctx: CellContext) throws -> FinetuneMetrics {
                                         tokenizer: chars, stop: newline, maxNew: cfg.eval.maxAnswer).accuracy.macro
     }
     // The base's capability on the held-out clusters, before and after finetuning, on the same items.
-    let baseProbe = base.summary["probe_heldout"] ?? .nan
+    let baseProbe = try base.metric("probe_heldout")
     return FinetuneMetrics(
-        params: model.parameterCount(), examples: rows.rows.count, finetuneTokens: trained.log.tokens, finalTrainLoss: Double(trained.log.lastLoss),
-        replayLossShare: trained.replayLossShare ?? 0,
+        params: model.parameterCount(), examples: rows.rows.count, droppedExamples: rows.dropped, finetuneTokens: trained.log.tokens, finalTrainLoss: Double(trained.log.lastLoss),
+        replayLossShare: trained.replayLossShare,
         heldoutEM: heldOutEM.macro, heldoutEMByCluster: heldOutEM.perGroup, heldoutChance: floor(heldOutItems),
         heldoutAnswerLogprob: scores.reduce(0) { $0 + $1.logProb } / Double(scores.reduce(0) { $0 + $1.tokens }),
         heldoutCopy: Double(copies) / Double(heldOutItems.count), heldoutRouted: Double(routed) / Double(heldOutItems.count),
         seenEM: seenEM, seenChance: seenItems.isEmpty ? nil : floor(seenItems),
         probeHeldout: baseProbe, heldoutOfProbe: baseProbe > 0 ? heldOutEM.macro / baseProbe : .nan,
-        retainedProbe: try probe(model, clusters: cfg.heldOutClusters, cfg.probe).macro, probeChance: floor(probeItems),
+        retainedProbe: try probe(model, clusters: cfg.base.heldOutClusters, cfg.base.probe).macro, probeChance: floor(probeItems),
         contaminatedItems: findings.reduce(0) { $0 + $1.items })
 }
 
