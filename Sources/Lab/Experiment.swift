@@ -29,12 +29,16 @@ public protocol Experiment {
 extension Experiment {
     public static func preamble(_ grid: GridName) -> String? { nil }
 
-    /// Parses the command line and runs the experiment (exits with a message on error).
-    public static func main() { ExperimentCommand<Self>.main() }
-
-    /// Runs the experiment with parsed options: plans, runs or resumes, prints the table.
-    public static func run(options: LabOptions) throws {
+    /// Selects the fast BLAS kernels (which may re-execute the process once), parses the command line and
+    /// runs the experiment (exits with a message on error).
+    public static func main() {
         BLAS.selectFastKernels()
+        ExperimentCommand<Self>.main()
+    }
+
+    /// Runs the experiment with parsed options: plans, runs or resumes, prints the table. (It does not
+    /// select BLAS kernels: `main()` does, before anything else runs.)
+    public static func run(options: LabOptions) throws {
         let grid = options.grid
         let seeds = Array(1...(options.seeds ?? seeds(grid)))
         var plan = Plan<Cell>(grid: grid, seeds: seeds)
