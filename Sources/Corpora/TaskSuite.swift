@@ -89,8 +89,20 @@ public struct TaskSuite: Sendable {
     }
 
     /// A random input for `task` drawn from the train or evaluation vocabulary (numbers and contexts are
-    /// built from the vocabulary's words' letters, so the split holds for them too).
+    /// split too). Tasks on a letter edit the word (insert the letter, or drop it), and an edited
+    /// evaluation word can equal an edited training word ("sun" + t = "stun", a training word); so an
+    /// evaluation input of such a task is drawn again until no training input of it can be the same
+    /// (the contamination check found this leak).
     public func input(for task: Task, eval: Bool, rng: inout RNG) -> String {
+        guard eval, let c = task.op.editedLetter(task.param) else { return draw(for: task, eval: eval, rng: &rng) }
+        let taken = TrainingInputs.shared.inputs(editing: c, words: trainWords)
+        while true {
+            let x = draw(for: task, eval: true, rng: &rng)
+            if !taken.contains(x) { return x }
+        }
+    }
+
+    func draw(for task: Task, eval: Bool, rng: inout RNG) -> String {
         let words = eval ? evalWords : trainWords
         func word(minLength: Int = 3) -> String {
             while true { let w = words[rng.int(below: words.count)]; if w.count >= minLength { return w } }
@@ -158,6 +170,14 @@ enum Op: Sendable, Hashable {
 
     /// The letter a letter-parameterised operation acts on (the first character of its parameter).
     func letter(_ p: String) -> Character { p.first! }
+
+    /// The letter whose presence an input of this operation is edited for (inserted, or removed), if any.
+    func editedLetter(_ p: String) -> Character? {
+        switch self {
+        case .remove, .count, .replace, .contains: return letter(p)
+        default: return nil
+        }
+    }
 
     func apply(_ w: String, _ p: String) -> String {
         switch self {
@@ -307,4 +327,28 @@ extension TaskSuite {
             "Spell {w} in reverse and end with {p}.", "Reverse the word {w} and put {p} after it.", "What is {w} reversed with {p} appended?"],
             phrasing: "{w} backwards and then {p} gives"),
     ]
+}
+
+/// Every input the training side can give a task that edits letter c: each training word, the word with c
+/// inserted at any position, and the word with every c removed (a superset of what `input` draws). Made once
+/// per letter and kept.
+final class TrainingInputs: @unchecked Sendable {
+    static let shared = TrainingInputs()
+    private var byLetter: [Character: Set<String>] = [:]
+    private let lock = NSLock()
+
+    func inputs(editing c: Character, words: [String]) -> Set<String> {
+        lock.lock(); defer { lock.unlock() }
+        if let hit = byLetter[c] { return hit }
+        var out = Set<String>()
+        for w in words {
+            out.insert(w)
+            let a = Array(w)
+            for i in 0...a.count { var b = a; b.insert(c, at: i); out.insert(String(b)) }
+            let dropped = a.filter { $0 != c }
+            out.insert(dropped.isEmpty ? "z" : String(dropped))
+        }
+        byLetter[c] = out
+        return out
+    }
 }

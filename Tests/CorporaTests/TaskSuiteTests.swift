@@ -84,6 +84,22 @@ final class TaskSuiteSetsTests: XCTestCase {
         XCTAssertTrue(items.allSatisfy { $0.answer == $0.task.answer(for: $0.input) })
     }
 
+    /// No evaluation input of a task is ever a training input of the same task, including for the tasks that
+    /// edit a letter into or out of a word (an edited evaluation word can equal an edited training word).
+    func testEvaluationInputsNeverEqualTrainingInputs() {
+        var collisionsBeforeTheFix = 0
+        for family in ["remove", "count", "contains", "replace", "prepend", "nth", "add", "lookup"] {
+            for task in suite.tasks.filter({ $0.family == family }).prefix(6) {
+                var rng = RNG(seed: 11)
+                let train = Set((0..<3000).map { _ in suite.input(for: task, eval: false, rng: &rng) })
+                let eval = (0..<600).map { _ in suite.input(for: task, eval: true, rng: &rng) }
+                XCTAssertTrue(eval.allSatisfy { !train.contains($0) }, "\(task.id): \(eval.filter { train.contains($0) }.prefix(3))")
+                collisionsBeforeTheFix += (0..<600).map { _ in suite.draw(for: task, eval: true, rng: &rng) }.filter { train.contains($0) }.count
+            }
+        }
+        XCTAssertGreaterThan(collisionsBeforeTheFix, 0, "the unfiltered draw does collide, so this test can fail")
+    }
+
     func testPretrainingTextRecordsItsPairs() {
         let t = suite.pretrainingText(chars: 5_000, seed: 7)
         XCTAssertGreaterThanOrEqual(t.ids.count, 5_000)
