@@ -30,7 +30,7 @@ test: deps
 run: deps
 	swift run exp-task-scaling
 
-## task-scaling-full: the grid the committed report comes from (about 40 minutes on 2 cores; resumable), then the report
+## task-scaling-full: the grid the committed report comes from (24 minutes on 2 cores of an AMD EPYC; resumable), then the report
 task-scaling-full: deps
 	swift run exp-task-scaling --full
 	swift run lab tables task-scaling

@@ -30,12 +30,14 @@ public enum Audit {
     }
 
     /// Paths a run of `experiment` depends on: a change to any of them since the run's commit makes it stale.
-    /// Left out: the experiment's `report.json` (it shapes the report only) and `Sources/LabCommand/` (the
-    /// `lab` command is an executable no experiment links), also under its old path `Sources/lab/`, so a run
-    /// made before the rename does not read as stale because of it.
+    /// Left out: the experiment's `report.json` (it shapes the report only); `Sources/Reports/` (it renders
+    /// and judges run records, recomputed from them at every `lab tables`, and cannot change what a run
+    /// recorded: an experiment calls it only to print its table after every cell has finished); and
+    /// `Sources/LabCommand/` (the `lab` command is an executable no experiment links), also under its old
+    /// path `Sources/lab/`, so a run made before the rename does not read as stale because of it.
     public static func dependencies(experiment: String) -> (paths: [String], excluded: [String]) {
         (["Package.swift", "Sources/", "experiments/\(experiment)/"],
-         ["experiments/\(experiment)/report.json", "Sources/LabCommand/", "Sources/lab/"])
+         ["experiments/\(experiment)/report.json", "Sources/Reports/", "Sources/LabCommand/", "Sources/lab/"])
     }
 
     /// Run ids cited in a report (its `<!-- lab:runs ... -->` footer).

@@ -24,6 +24,7 @@ public enum SVGPlot {
         var vals: [Double] = [0] + extra.filter(\.isFinite).map { $0 * scale }
         for s in series { for p in s.points { if let p { vals += [p.mean, p.low, p.high].filter(\.isFinite).map { $0 * scale } } } }
         var lo = vals.min()!, hi = vals.max()!
+        if scale == 100 { lo = max(lo, 0); hi = min(hi, 100) }   // a percentage's interval is drawn within 0-100%
         if hi - lo < 1e-12 { hi = lo + 1 }
         let raw = (hi - lo) / 5, mag = pow(10, floor(log10(raw)))
         let step = [1.0, 2, 2.5, 5, 10].map { $0 * mag }.first { $0 >= raw } ?? 10 * mag
@@ -65,7 +66,8 @@ public enum SVGPlot {
         let groupWidth = pw / Double(n) * 0.8, barWidth = groupWidth / Double(max(series.count, 1))
         for (k, s) in series.enumerated() {
             let color = palette[k % palette.count]
-            let pts = s.points.enumerated().compactMap { i, p in p.map { (i, $0) } }
+            // A cell without a value (nil, or a NaN mean: the metric was not reported) draws nothing.
+            let pts = s.points.enumerated().compactMap { i, p in p.flatMap { $0.mean.isFinite ? (i, $0) : nil } }
             if kind == "line" {
                 let band = pts.filter { $0.1.low.isFinite && $0.1.high.isFinite }
                 if band.count >= 2 {
@@ -108,8 +110,10 @@ public enum SVGPlot {
             o += "<text x=\"\(f(width - right + 36))\" y=\"\(f(ly))\">chance</text>\n"
         }
         let legendRows = series.count + (chancePoints.isEmpty ? 0 : 1)
-        let note = kind == "line" ? "band: 95% interval over seeds" : "bars: 95% interval over seeds"
-        o += "<text x=\"\(f(width - right + 16))\" y=\"\(f(top + 10 + Double(legendRows) * 20 + 8))\" font-size=\"10\" fill=\"#555\">\(note)</text>\n"
+        let note = [kind == "line" ? "band: 95% interval" : "bars: 95% interval", "over seeds" + (percent ? ", within 0-100%" : "")]
+        for (j, line) in note.enumerated() {
+            o += "<text x=\"\(f(width - right + 16))\" y=\"\(f(top + 10 + Double(legendRows) * 20 + 8 + Double(j) * 12))\" font-size=\"10\" fill=\"#555\">\(line)</text>\n"
+        }
         o += "</svg>\n"
         return o
     }
