@@ -34,9 +34,10 @@ public enum ChanceFloor {
         return out
     }
 
-    /// The macro average of the groups' floors (NaN without items).
+    /// The macro average of the groups' floors (NaN without items), summed in the groups' sorted order (a
+    /// dictionary's order changes from process to process, and so would the last bit of the sum).
     public static func macro(_ items: [Item]) -> Double {
-        let v = perGroup(items).values
-        return v.isEmpty ? .nan : v.reduce(0, +) / Double(v.count)
+        let g = perGroup(items)
+        return g.isEmpty ? .nan : g.keys.sorted().reduce(0) { $0 + g[$1]! } / Double(g.count)
     }
 }

@@ -35,10 +35,11 @@ public struct GroupedAccuracy: Equatable, Sendable {
     /// Every group's accuracy.
     public var perGroup: [String: Double] { counts.compactMapValues { $0.total > 0 ? Double($0.correct) / Double($0.total) : nil } }
 
-    /// The mean of the groups' accuracies (NaN without groups).
+    /// The mean of the groups' accuracies (NaN without groups), summed in the groups' sorted order: a
+    /// dictionary's order changes from process to process, and so would the last bit of the sum.
     public var macro: Double {
-        let v = perGroup.values
-        return v.isEmpty ? .nan : v.reduce(0, +) / Double(v.count)
+        let g = perGroup
+        return g.isEmpty ? .nan : g.keys.sorted().reduce(0) { $0 + g[$1]! } / Double(g.count)
     }
 
     /// Correct items over all items (NaN without items).

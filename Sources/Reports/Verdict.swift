@@ -17,7 +17,9 @@ public enum Verdict: String, Codable, Sendable {
     `min_effect`). When all paired differences are equal the t interval collapses to a point and the t-test \
     is undefined; the exact sign-flip test then decides instead (p < 0.05 for the differences against zero \
     towards replicated, for the differences minus `min_effect` towards not replicated), and it cannot reach \
-    p < 0.05 with fewer than 6 seeds. Overall (a claim holds for every compared pair, e.g. at every model \
+    p < 0.05 with fewer than 6 seeds. When the claim's metric declares a chance floor, a rise counts as \
+    replicated only if the treatment's mean is above its floor (a rise that stays at or below chance shows \
+    no skill). Overall (a claim holds for every compared pair, e.g. at every model \
     size): not replicated when any comparison rules the effect out; replicated when every comparison \
     replicates; inconclusive otherwise.
     """
@@ -120,11 +122,18 @@ extension ReportData {
     /// Tests `claim` on every pair of cells it compares, by the stated rule.
     public func evaluate(_ claim: ReportSpec.Claim) -> (results: [ClaimResult], overall: Verdict) {
         let sign = claim.direction == "decrease" ? -1.0 : 1.0
+        let chanceKey = spec.metrics.first { $0.key == claim.metric }?.chanceMetric
+        let chanceConstant = spec.metrics.first { $0.key == claim.metric }?.chance
         let results = comparisons(claim).map { pair -> ClaimResult in
             let c = compare(pair.baseline, pair.treatment, metric: claim.metric, sign: sign)
+            var verdict = Verdict.decide(differences: c.differences, minEffect: claim.minEffect)
+            // An accuracy that rises but stays at or below its chance floor shows no skill: not a replication.
+            if verdict == .replicated, claim.direction != "decrease", let t = cell(series: pair.treatment.series, x: pair.treatment.x) {
+                let floor = chanceKey.map { k in Statistics.mean(t.values(k).sorted { $0.key < $1.key }.map(\.value)) } ?? chanceConstant
+                if let floor, floor.isFinite, !(t.interval(claim.metric).mean > floor) { verdict = .inconclusive }
+            }
             return ClaimResult(claim: claim, baseline: pair.baseline, treatment: pair.treatment, test: c.test, pairedSeeds: c.paired,
-                               unpairedSeeds: c.unpaired, verdict: Verdict.decide(differences: c.differences, minEffect: claim.minEffect),
-                               differences: c.differences)
+                               unpairedSeeds: c.unpaired, verdict: verdict, differences: c.differences)
         }
         return (results, Verdict.overall(results.map(\.verdict)))
     }

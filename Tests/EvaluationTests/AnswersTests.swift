@@ -52,6 +52,21 @@ final class AnswersTests: XCTestCase {
         XCTAssertTrue(GroupedAccuracy().macro.isNaN)
     }
 
+    /// The macro average sums groups in sorted order, so it is the same to the last bit in every process
+    /// (a dictionary's order is not; `lab reproduce` caught a last-bit difference before this).
+    func testMacroAverageIsIndependentOfDictionaryOrder() {
+        var a = GroupedAccuracy()
+        var items: [ChanceFloor.Item] = []
+        for g in 0..<40 {
+            for i in 0..<(3 + g % 7) { a.add("g\(g)", correct: i % 3 == 0) }
+            items.append(ChanceFloor.Item(group: "g\(g)", input: "x", answer: "y", guessChance: 1 / Double(3 + g % 7)))
+        }
+        let byHand = a.perGroup.keys.sorted().reduce(0) { $0 + a.perGroup[$1]! } / 40
+        XCTAssertEqual(a.macro.bitPattern, byHand.bitPattern)
+        let floors = ChanceFloor.perGroup(items)
+        XCTAssertEqual(ChanceFloor.macro(items).bitPattern, (floors.keys.sorted().reduce(0) { $0 + floors[$1]! } / 40).bitPattern)
+    }
+
     func testChanceFloorTakesTheBestTrivialStrategy() {
         let items = [
             // copy: 2 of 4 answers equal the input

@@ -30,6 +30,23 @@ extension ReportsTests {
         XCTAssertTrue(Verdict.rule.contains("at least the smallest effect the claim needs (`min_effect`)"))
     }
 
+    /// A rise that stays below the metric's chance floor is not a replication.
+    func testARiseBelowTheChanceFloorIsNotReplicated() throws {
+        for n in [0, 16] {
+            for seed: Int64 in [1, 2, 3] {
+                try recordRun(ToyConfig(size: "A", n: n), cell: "size=A,n=\(n)", seed: seed,
+                              summary: ["score": 0.01 + (n == 16 ? 0.10 + 0.001 * Double(seed) : 0), "loss": 1, "params": 1000, "floor": 0.2])
+            }
+        }
+        func verdict(chance: String) throws -> Verdict {
+            var spec = try ReportSpec.load(path: ReportSpec.path(experiment: "toy", root: root))
+            spec.metrics[0].chanceMetric = chance
+            return try ReportData(spec: spec, records: try ledger.export(experiment: "toy")).evaluate(spec.claims[0]).overall
+        }
+        XCTAssertEqual(try verdict(chance: "floor"), .inconclusive, "11% against a 20% floor")
+        XCTAssertEqual(try verdict(chance: "none_reported"), .replicated, "no floor: the rise alone decides")
+    }
+
     /// A claim made for every series fails as soon as one series rules it out.
     func testOverallVerdictOfAUniversalClaim() {
         XCTAssertEqual(Verdict.overall([.replicated, .notReplicated]), .notReplicated)

@@ -5,7 +5,7 @@
 // (0, 9, 89, 282, 1,836 in the paper), most of the gain coming by a few hundred tasks, at every model size.
 //
 // THE MINIATURE
-// 1. A synthetic suite of 300 tasks in 14 clusters (Corpora/TaskSuite.swift), each with six instruction
+// 1. A synthetic suite of 312 tasks in 14 clusters (Corpora/TaskSuite.swift), each with six instruction
 //    templates; three whole clusters are held out of finetuning, and template 6 is held out everywhere.
 // 2. Per model size, one base model pretrained on plain sentences that show every operation
 //    ("lamp with k in front gives: klamp"), never in the instruction format ("### ...\n>> ...").
@@ -100,7 +100,7 @@ struct TaskScaling: Experiment {
     static let discussion = """
     Quick grid (default): one small size, N in {0, 16, all}, one seed, a few minutes. Full grid (--full): sizes S \
     and M (7x parameters), N in {0, 8, 32, 128, all 256 held-in tasks}, 3 seeds (the seed draws the task subset \
-    and the finetuning order over one base per size), about 40 minutes on 2 cores. Every cell is a run in the \
+    and the finetuning order over one base per size), about 25 minutes on 2 cores. Every cell is a run in the \
     ledger; finished cells at the same commit and config are skipped. Then `lab tables task-scaling` writes \
     ablations/task-scaling.md.
     """
@@ -161,6 +161,11 @@ func probe(_ model: GPT, clusters: [String], _ p: Probe) throws -> GroupedAccura
                                   tokenizer: chars, stop: newline, maxNew: p.maxAnswer).accuracy
 }
 
+/// The chance floor of a set of items, macro over clusters like the accuracy it stands beside.
+func chanceFloor(_ items: [TaskSuite.Item]) -> Double {
+    ChanceFloor.macro(items.map { ChanceFloor.Item(group: $0.cluster, input: $0.input, answer: $0.answer, guessChance: suite.guessChance($0.task, input: $0.input)) })
+}
+
 // MARK: - Step 4: pretraining a base
 
 struct BaseMetrics: CellMetrics {
@@ -170,6 +175,9 @@ struct BaseMetrics: CellMetrics {
     var probe: [String: Double]
     var probeHeldout: Double
     var probeHeldin: Double
+    /// The probes' chance floors (best trivial strategy on the same items).
+    var probeHeldoutChance: Double
+    var probeHeldinChance: Double
     /// Probe items found in the pretraining text (the cell fails when this is not 0).
     var contaminatedItems: Int
 }
@@ -187,6 +195,8 @@ func pretrain(_ cfg: Pretrain, _ ctx: CellContext) throws -> BaseMetrics {
                        probe: probes.perGroup,
                        probeHeldout: Statistics.mean(cfg.heldOutClusters.map { probes.accuracy($0)! }),
                        probeHeldin: Statistics.mean(heldInClusters.map { probes.accuracy($0)! }),
+                       probeHeldoutChance: chanceFloor(items.filter { cfg.heldOutClusters.contains($0.cluster) }),
+                       probeHeldinChance: chanceFloor(items.filter { !cfg.heldOutClusters.contains($0.cluster) }),
                        contaminatedItems: findings.reduce(0) { $0 + $1.items })
 }
 
@@ -251,9 +261,6 @@ func finetune(_ cfg: Finetune, _ ctx: CellContext) throws -> FinetuneMetrics {
     // Held-out exact match (macro over clusters) beside its chance floor; copy-input and routing rates.
     let (heldOutEM, got) = try Answers.exactMatch(model, prompts: heldOutItems.map(\.prompt), references: heldOutItems.map(\.answer),
                                                   groups: heldOutItems.map(\.cluster), tokenizer: chars, stop: newline, maxNew: cfg.eval.maxAnswer)
-    func floor(_ items: [TaskSuite.Item]) -> Double {
-        ChanceFloor.macro(items.map { ChanceFloor.Item(group: $0.cluster, input: $0.input, answer: $0.answer, guessChance: suite.guessChance($0.task, input: $0.input)) })
-    }
     let wrong = zip(got, heldOutItems).filter { $0 != $1.answer }
     let copies = wrong.filter { $0 == $1.input }.count
     // Routing: the answer a finetuned task would give on this input (the model picked a familiar task).
@@ -270,12 +277,12 @@ func finetune(_ cfg: Finetune, _ ctx: CellContext) throws -> FinetuneMetrics {
     return FinetuneMetrics(
         params: model.parameterCount(), examples: rows.rows.count, droppedExamples: rows.dropped, finetuneTokens: trained.log.tokens, finalTrainLoss: Double(trained.log.lastLoss),
         replayLossShare: trained.replayLossShare,
-        heldoutEM: heldOutEM.macro, heldoutEMByCluster: heldOutEM.perGroup, heldoutChance: floor(heldOutItems),
+        heldoutEM: heldOutEM.macro, heldoutEMByCluster: heldOutEM.perGroup, heldoutChance: chanceFloor(heldOutItems),
         heldoutAnswerLogprob: scores.reduce(0) { $0 + $1.logProb } / Double(scores.reduce(0) { $0 + $1.tokens }),
         heldoutCopy: Double(copies) / Double(heldOutItems.count), heldoutRouted: Double(routed) / Double(heldOutItems.count),
-        seenEM: seenEM, seenChance: seenItems.isEmpty ? nil : floor(seenItems),
+        seenEM: seenEM, seenChance: seenItems.isEmpty ? nil : chanceFloor(seenItems),
         probeHeldout: baseProbe, heldoutOfProbe: baseProbe > 0 ? heldOutEM.macro / baseProbe : .nan,
-        retainedProbe: try probe(model, clusters: cfg.base.heldOutClusters, cfg.base.probe).macro, probeChance: floor(probeItems),
+        retainedProbe: try probe(model, clusters: cfg.base.heldOutClusters, cfg.base.probe).macro, probeChance: chanceFloor(probeItems),
         contaminatedItems: findings.reduce(0) { $0 + $1.items })
 }
 
