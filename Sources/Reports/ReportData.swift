@@ -86,7 +86,13 @@ public struct ReportData {
     /// The records a report is made of: the selection and its parents, oldest first.
     public static func select(_ records: [ExportedRun], spec: ReportSpec) -> (runs: [ExportedRun], parents: [ExportedRun]) {
         var latest: [String: ExportedRun] = [:]
-        for r in records where r.run.experiment == spec.experiment && r.run.status == .finished {
+        let cellOf = Dictionary(records.map { ($0.run.id, "\($0.run.experiment)\u{1}\($0.run.cell)\u{1}\($0.run.seed)") }, uniquingKeysWith: { a, _ in a })
+        // A reproduction (`lab reproduce`: a run whose parent is a run of the same cell and seed) checks its
+        // parent; it does not replace it in a report.
+        func isReproduction(_ r: RunRecord) -> Bool {
+            r.parentID.flatMap { cellOf[$0] } == "\(r.experiment)\u{1}\(r.cell)\u{1}\(r.seed)"
+        }
+        for r in records where r.run.experiment == spec.experiment && r.run.status == .finished && !isReproduction(r.run) {
             guard spec.select.allSatisfy({ configValue(r.run, $0.key) == $0.value }) else { continue }
             guard configValue(r.run, spec.x.key).flatMap({ xKey($0, categorical: spec.x.categorical ?? false) }) != nil,
                   configValue(r.run, spec.series.key) != nil else { continue }

@@ -28,3 +28,19 @@ extension ReportsTests {
         XCTAssertTrue(md.contains("was not committed at"), md)
     }
 }
+
+extension ReportsTests {
+    /// A reproduction (a run whose parent is a run of the same cell and seed) checks its parent; the report
+    /// keeps citing the original.
+    func testReproductionsDoNotReplaceTheirOriginals() throws {
+        let ids = try record(sizes: ["A"], ns: [0, 16], seeds: [1, 2, 3])
+        let original = try ledger.run(ids[0])
+        let spec = try Ledger.RunSpec(experiment: "toy", cell: original.cell, seed: original.seed, config: original.config, engine: toyEngine,
+                                      parentID: original.id)
+        let repro = try ledger.startRun(spec, directory: root, warn: { _ in })
+        try repro.finish(summary: original.summary)
+        let md = try Tables.generate(experiment: "toy", root: root, ledger: ledger)[1].content
+        XCTAssertTrue(md.contains(String(original.id.prefix(8))))
+        XCTAssertFalse(md.contains(String(repro.id.prefix(8))), "the reproduction is not a report run")
+    }
+}
