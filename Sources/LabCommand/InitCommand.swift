@@ -29,9 +29,15 @@ struct InitCommand: ParsableCommand {
             }
         }
         do {
+            try cfg.validate()
+        } catch let e as ModelError {
+            throw ValidationError("\(e)")
+        }
+        do { try MemoryEstimate.checkInit(cfg) } catch { throw ValidationError("\(error)") }
+        do {
             let model = try GPT(config: cfg, seed: seed)
             try model.save(to: URL(fileURLWithPath: out))
-            print("wrote \(out): \(model.parameterCount()) parameters, config \(cfg.json())")
+            print("wrote \(out): \(model.parameterCount()) parameters (estimated before allocating: \(Int(MemoryEstimate.parameters(cfg)))), config \(cfg.json())")
         } catch let e as ModelError {
             throw ValidationError("\(e)")
         }

@@ -40,6 +40,11 @@ struct LossCommand: ParsableCommand {
         let model = try GPT.load(from: URL(fileURLWithPath: checkpoint))
         let ids = try TokenFile.read(URL(fileURLWithPath: tokens))
         let result = try evaluateLoss(model, ids: ids, batch: batch)
+        guard result.loss.isFinite else {
+            // JSON has no NaN or Inf: print null (still JSON), say why, and fail.
+            print("{\"loss\": null, \"tokens\": \(result.tokens)}")
+            throw ValidationError("the loss is not finite (\(result.loss)): the checkpoint's weights hold NaN or Inf")
+        }
         print("{\"loss\": \(result.loss), \"tokens\": \(result.tokens)}")
     }
 }

@@ -100,7 +100,9 @@ public enum Reproduce {
         }
         let started = Date().timeIntervalSince1970
         say("running: \(rerun.command.joined(separator: " "))")
-        let status = try execute(rerun.command, in: worktree, extraEnv: ["LAB_DB": ledger.path, "LAB_PARENT_RUN": original.id])
+        // The child runs in the worktree: a relative ledger path would name a file inside it (and vanish with it).
+        let ledgerPath = URL(fileURLWithPath: ledger.path).standardizedFileURL.path
+        let status = try execute(rerun.command, in: worktree, extraEnv: ["LAB_DB": ledgerPath, "LAB_PARENT_RUN": original.id])
         guard status == 0 else {
             throw ReportError.input("the reproduction command exited with status \(status)", hint: "rerun with --keep to inspect the worktree")
         }

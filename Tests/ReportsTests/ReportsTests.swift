@@ -237,7 +237,13 @@ final class ReportsTests: XCTestCase {
 
         try write(script(steps: 5), "run.sh")
         try sh(["commit", "-qam", "B"])
-        let out = try Reproduce.run(original.id, ledger: ledger, root: root, say: { _ in })
+        // The ledger named by a relative path (as `--db .lab/ledger.sqlite` gives it): the child must still
+        // record into this file, not into one inside its temporary worktree.
+        let here = FileManager.default.currentDirectoryPath
+        _ = FileManager.default.changeCurrentDirectoryPath(root)
+        defer { _ = FileManager.default.changeCurrentDirectoryPath(here) }
+        let relative = try Ledger(path: ".lab/ledger.sqlite")
+        let out = try Reproduce.run(original.id, ledger: relative, root: root, say: { _ in })
         XCTAssertTrue(out.passed && out.exact, "\(out.comparisons)")
         XCTAssertEqual(out.reproduction.parentID, original.id)
         XCTAssertEqual(out.reproduction.code.commit, original.code.commit)
